@@ -1,0 +1,36 @@
+# Relaydesk: `make run` starts everything on embedded defaults, `make test` runs every test.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+CONFIG ?= config.local.toml
+
+.PHONY: run test test-fast lint system-deps bench clean
+
+$(BIN)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,dev]'
+	touch $@
+
+run: $(BIN)/.installed
+	$(BIN)/relaydesk --config $(CONFIG) init --if-missing
+	$(BIN)/relaydesk --config $(CONFIG) serve
+
+system-deps:
+	bash scripts/install-system-deps
+
+test: $(BIN)/.installed system-deps
+	$(BIN)/python -m pytest
+
+test-fast: $(BIN)/.installed
+	$(BIN)/python -m pytest -m "not slow and not browser"
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/mypy chatcore bridge inbound outbound webui
+
+bench: $(BIN)/.installed
+	$(BIN)/python bench/ingest.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
