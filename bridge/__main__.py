@@ -1,0 +1,2 @@
+from bridge.cli import main
+raise SystemExit(main())

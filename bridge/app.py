@@ -1,0 +1,80 @@
+"""The composition root: one Settings object in, every part of Relaydesk built and wired."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from starlette.applications import Starlette
+
+from bridge import notifications
+from bridge.context import Context, SystemClock
+from bridge.db import make_engine
+from bridge.i18n import Catalogs
+from bridge.settings import Settings
+from bridge.tokens import TokenCodec
+from chatcore.clock import Clock
+from chatcore.events import Event
+from inbound.spool import FileSpool
+from outbound.render import EmailRenderer
+from outbound.transport import MaildirTransport, MailTransport, SmtpRelay, SmtpTransport
+from webui.app import create_app
+from webui.deps import WebDeps
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def build_context(settings: Settings, clock: Clock | None = None, engine: Engine | None = None) -> Context:
+    catalogs = Catalogs(TEMPLATES / "locale")
+    return Context(
+        settings=settings,
+        engine=engine or make_engine(settings.database.url, settings.base_dir),
+        codec=TokenCodec(settings.site.secret_keys),
+        renderer=EmailRenderer(TEMPLATES, catalogs.get),
+        catalogs=catalogs,
+        clock=clock or SystemClock(),
+    )
+
+
+def build_web_app(context: Context) -> Starlette:
+    settings = context.settings
+
+    def react(session: Session, events: list[Event]) -> None:
+        notifications.react(session, context, events)
+
+    return create_app(
+        WebDeps(
+            engine=context.engine,
+            clock=context.clock,
+            secret_key=settings.site.secret_key,
+            site_name=settings.site.name,
+            base_url=settings.site.base_url,
+            language=settings.site.language,
+            widget_mode=settings.widget.mode,
+            templates_dir=TEMPLATES,
+            react=react,
+            translations=context.catalogs.get,
+            https_only=settings.site.base_url.startswith("https://"),
+        )
+    )
+
+
+def build_transport(settings: Settings) -> MailTransport:
+    outbound = settings.outbound
+    if outbound.transport == "maildir":
+        return MaildirTransport(settings.path(outbound.maildir))
+    relay = SmtpRelay(
+        host=outbound.host,
+        port=outbound.port,
+        starttls=outbound.starttls,
+        ssl=outbound.ssl,
+        username=outbound.username,
+        password=outbound.password,
+        timeout=outbound.timeout.total_seconds(),
+    )
+    return SmtpTransport(relay)
+
+
+def build_file_spool(settings: Settings) -> FileSpool:
+    return FileSpool(settings.path(settings.inbound.smtp.spool_dir))

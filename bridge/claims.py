@@ -1,0 +1,47 @@
+"""Claim due rows so that no two workers, threads or processes take the same one."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from chatcore.models import Job, OutboxMail, SpoolItem
+
+Claimable = TypeVar("Claimable", Job, OutboxMail, SpoolItem)
+
+
+def claim_due(
+    session: Session,
+    model: type[Claimable],
+    *,
+    now: datetime,
+    lease: timedelta,
+    due_column: Any,
+    pending: str,
+    limit: int,
+) -> list[Claimable]:
+    """Rows with status `pending`, due by now and not leased to another worker; leased to us.
+
+    PostgreSQL skips rows another transaction holds (FOR UPDATE SKIP LOCKED); SQLite serializes
+    writers (BEGIN IMMEDIATE), which gives the same guarantee on one machine. A worker that dies
+    leaves its lease to expire, and the row is claimed again.
+    """
+    claimed_until = col(model.claimed_until)
+    query = (
+        select(model)
+        .where(col(model.status) == pending, due_column <= now)
+        .where(or_(claimed_until.is_(None), claimed_until < now))
+        .order_by(due_column, col(model.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = list(session.exec(query))
+    for row in rows:
+        row.claimed_until = now + lease
+        row.attempts += 1
+        session.add(row)
+    session.flush()
+    return rows

@@ -1,0 +1,218 @@
+"""The `relaydesk` command. Bad input: one line on stderr per problem and exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import re
+import secrets
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from bridge.app import build_context
+from bridge.context import Context
+from bridge.db import migrate
+from bridge.serve import Role, serve
+from bridge.settings import Settings, SettingsError, load_settings
+from chatcore.models import Contact, Conversation, ConversationTag, Message, Operator, Tag
+from webui.auth import hash_password
+
+EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
+_EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+$")
+
+
+class UsageError(Exception):
+    """A problem with what the user asked for; printed as one line, exit code 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    try:
+        result: int = args.handler(args)
+        return result
+    except SettingsError as exc:
+        for problem in exc.problems:
+            print(f"relaydesk: {problem}", file=sys.stderr)
+        return 2
+    except UsageError as exc:
+        print(f"relaydesk: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="relaydesk", description="An email-first helpdesk.")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=Path(os.environ.get("RELAYDESK_CONFIG", "config.toml")),
+        help="path to config.toml (default: ./config.toml or $RELAYDESK_CONFIG)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    init = commands.add_parser("init", help="write a config with a random secret and create the database")
+    init.add_argument("--if-missing", action="store_true", help="keep an existing config; create what is missing")
+    init.set_defaults(handler=cmd_init)
+
+    run = commands.add_parser("serve", help="run the web app, SMTP server, worker and scheduler")
+    run.add_argument("--role", choices=[r.value for r in Role], default=Role.ALL.value)
+    run.set_defaults(handler=cmd_serve)
+
+    commands.add_parser("migrate", help="bring the database schema up to date").set_defaults(handler=cmd_migrate)
+
+    operator = commands.add_parser("operator", help="manage operators")
+    operator_commands = operator.add_subparsers(dest="operator_command", required=True, metavar="ACTION")
+    add = operator_commands.add_parser("add", help="add an operator and print their password")
+    add.add_argument("email")
+    add.add_argument("--name", default="")
+    add.add_argument("--admin", action="store_true")
+    add.set_defaults(handler=cmd_operator_add)
+
+    export = commands.add_parser("export", help="print every conversation as one JSON line")
+    export.set_defaults(handler=cmd_export)
+    return parser
+
+
+def _context(args: argparse.Namespace) -> Context:
+    settings: Settings = load_settings(args.config)
+    return build_context(settings)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    path: Path = args.config
+    if path.exists() and not args.if_missing:
+        raise UsageError(f"{path} exists; use --if-missing to keep it and only create what is missing")
+    if not path.exists():
+        write_config(path)
+        print(f"wrote {path} with a new random secret key")
+    context = _context(args)
+    migrate(context.engine)
+    with Session(context.engine) as session:
+        has_operator = session.exec(select(Operator.id).limit(1)).first() is not None
+    if not has_operator:
+        password = _add_operator(context, "admin@example.com", "Admin", admin=True)
+        print(f"first admin: admin@example.com / {password}")
+    _print_where(context.settings)
+    return 0
+
+
+def write_config(path: Path) -> None:
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
+    secret = secrets.token_urlsafe(32)
+    text = re.sub(r'^secret_key = ".*"$', f'secret_key = "{secret}"', text, count=1, flags=re.M)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o600)
+
+
+def _print_where(settings: Settings) -> None:
+    smtp = settings.inbound.smtp
+    print(f"web inbox:   http://{settings.web.host}:{settings.web.port}/inbox")
+    print(f"demo chat:   http://{settings.web.host}:{settings.web.port}/demo")
+    if smtp.enabled:
+        print(f"SMTP:        {smtp.host}:{smtp.port} (mail for {settings.mail.address})")
+        print(
+            f"test email:  swaks --server {smtp.host}:{smtp.port} --to {settings.mail.address} "
+            "--from you@example.org --body 'Hello'"
+        )
+    if settings.outbound.transport == "maildir":
+        print(f"mail out:    {settings.path(settings.outbound.maildir)}/new/")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    context = _context(args)
+    migrate(context.engine)
+    _print_where(context.settings)
+    asyncio.run(serve(context, Role(args.role)))
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    migrate(_context(args).engine)
+    print("database is up to date")
+    return 0
+
+
+def cmd_operator_add(args: argparse.Namespace) -> int:
+    email = args.email.strip().lower()
+    if not _EMAIL.match(email):
+        raise UsageError(f'"{args.email}" is not an email address')
+    context = _context(args)
+    migrate(context.engine)
+    password = _add_operator(context, email, args.name, admin=args.admin)
+    print(f"operator {email} added; password: {password}")
+    return 0
+
+
+def _add_operator(context: Context, email: str, name: str, *, admin: bool) -> str:
+    password = secrets.token_urlsafe(12)
+    with Session(context.engine) as session:
+        if session.exec(select(Operator).where(Operator.email == email)).first():
+            raise UsageError(f"operator {email} exists already")
+        session.add(
+            Operator(
+                email=email,
+                name=name,
+                role="admin" if admin else "operator",
+                password_hash=hash_password(password),
+                created_at=context.clock.now(),
+            )
+        )
+        session.commit()
+    return password
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    context = _context(args)
+    with Session(context.engine) as session:
+        operators = {o.id: o.email for o in session.exec(select(Operator))}
+        for conversation in session.exec(select(Conversation).order_by(col(Conversation.id))):
+            print(json.dumps(_export_row(session, conversation, operators), ensure_ascii=False))
+    return 0
+
+
+def _export_row(session: Session, conversation: Conversation, operators: dict[int | None, str]) -> dict[str, Any]:
+    contact = session.get(Contact, conversation.contact_id)
+    tags = session.exec(
+        select(Tag.name)
+        .join(ConversationTag, col(ConversationTag.tag_id) == col(Tag.id))
+        .where(ConversationTag.conversation_id == conversation.id)
+        .order_by(Tag.name)
+    ).all()
+    messages = session.exec(
+        select(Message).where(Message.conversation_id == conversation.id).order_by(col(Message.id))
+    ).all()
+    return {
+        "id": conversation.id,
+        "status": conversation.status,
+        "channel": conversation.channel,
+        "subject": conversation.subject,
+        "created_at": conversation.created_at.isoformat(),
+        "contact": {
+            "name": contact.name if contact else "",
+            "email": contact.email if contact else None,
+            "phone": contact.phone if contact else "",
+        },
+        "tags": list(tags),
+        "messages": [
+            {
+                "author_kind": m.author_kind,
+                "operator_email": operators.get(m.operator_id),
+                "text": m.text,
+                "is_note": m.is_note,
+                "source": m.source,
+                "created_at": m.created_at.isoformat(),
+                "delivery": m.delivery,
+            }
+            for m in messages
+        ],
+    }

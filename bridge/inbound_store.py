@@ -1,0 +1,82 @@
+"""Inbound mail into SpoolItem rows: from the SMTP file spool and from the IMAP fetcher."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from bridge.context import Context
+from bridge.db import transaction
+from chatcore.models import ImapCursor, SpoolItem
+from inbound.imap_fetch import Cursor
+from inbound.spool import FileSpool
+
+log = logging.getLogger(__name__)
+
+
+def store_raw(
+    context: Context, source_key: str, raw: bytes, envelope_from: str | None, envelope_to: list[str]
+) -> bool:
+    """Commit one raw mail under its source key; False when that key was stored before."""
+    try:
+        with transaction(context.engine) as session:
+            if session.exec(select(SpoolItem.id).where(SpoolItem.source_key == source_key)).first():
+                return False
+            session.add(
+                SpoolItem(
+                    source_key=source_key,
+                    raw=raw,
+                    sha256=hashlib.sha256(raw).hexdigest(),
+                    envelope_from=envelope_from,
+                    envelope_to=envelope_to,
+                    received_at=context.clock.now(),
+                )
+            )
+    except IntegrityError:
+        return False  # another process stored the same key at the same moment
+    return True
+
+
+def drain_file_spool(context: Context, spool: FileSpool) -> int:
+    """Move complete files from the SMTP spool into the database, then delete them."""
+    moved = 0
+    for key in spool.pending():
+        mail = spool.read(key)
+        store_raw(context, f"smtp:{key}", mail.raw, mail.envelope_from, list(mail.envelope_to))
+        spool.remove(key)
+        moved += 1
+    return moved
+
+
+class DatabaseSpoolSink:
+    """The IMAP fetcher's sink: a mail is committed before the fetcher moves it on the server."""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+
+    def put(self, source_key: str, raw: bytes) -> None:
+        store_raw(self.context, source_key, raw, None, [])
+
+
+class DatabaseCursorStore:
+    def __init__(self, context: Context) -> None:
+        self.context = context
+
+    def load(self, account: str, folder: str) -> Cursor | None:
+        with transaction(self.context.engine) as session:
+            row = session.exec(
+                select(ImapCursor).where(ImapCursor.account == account, ImapCursor.folder == folder)
+            ).first()
+            return Cursor(row.uidvalidity, row.last_uid) if row else None
+
+    def save(self, account: str, folder: str, cursor: Cursor) -> None:
+        with transaction(self.context.engine) as session:
+            row = session.exec(
+                select(ImapCursor).where(ImapCursor.account == account, ImapCursor.folder == folder)
+            ).first()
+            row = row or ImapCursor(account=account, folder=folder, uidvalidity=0, last_uid=0)
+            row.uidvalidity, row.last_uid = cursor.uidvalidity, cursor.last_uid
+            session.add(row)

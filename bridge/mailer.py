@@ -1,0 +1,121 @@
+"""Compose the emails the desk sends and put them in the outbox, threaded per recipient."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from bridge.context import Context
+from bridge.tokens import Token
+from chatcore.models import Contact, Conversation, Message, MessageId, Operator, OutboxMail
+from outbound.compose import OutgoingEmail, compose
+from outbound.headers import subject_with_re
+from outbound.outbox import enqueue
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """Who gets a mail and under which token their reply comes back."""
+
+    name: str
+    address: str
+    token: Token
+    language: str
+
+
+def thread_ids(session: Session, conversation_id: int, recipient: str) -> list[str]:
+    """Message-IDs of this conversation as the recipient's mailbox holds them, oldest first."""
+    query = (
+        select(MessageId.message_id)
+        .where(MessageId.conversation_id == conversation_id, MessageId.recipient == recipient.lower())
+        .order_by(col(MessageId.created_at), col(MessageId.message_id))
+    )
+    return list(session.exec(query))
+
+
+def remember_message_id(
+    session: Session, context: Context, message_id: str, conversation_id: int, thread_of: str | None
+) -> None:
+    if session.get(MessageId, message_id) is None:
+        session.add(
+            MessageId(
+                message_id=message_id,
+                conversation_id=conversation_id,
+                recipient=thread_of.lower() if thread_of else None,
+                created_at=context.clock.now(),
+            )
+        )
+
+
+def send_templated(
+    session: Session,
+    context: Context,
+    *,
+    template: str,
+    conversation: Conversation,
+    envelope: Envelope,
+    values: Mapping[str, Any],
+    message_ids: Sequence[int],
+    kind: str,
+    auto_submitted: str | None,
+) -> OutboxMail:
+    """Render, compose and enqueue one email; its Message-ID joins the recipient's thread."""
+    settings = context.settings
+    now = context.clock.now()
+    rendered = context.renderer.render(template, envelope.language, {**values, "site": settings.site})
+    earlier = thread_ids(session, conversation.id or 0, envelope.address)
+    domain = settings.mail.domain
+    message_id = context.codec.message_id(envelope.token, secrets.token_hex(6), domain)
+    subject = subject_with_re(rendered.subject) if earlier else rendered.subject
+    email = OutgoingEmail(
+        from_name=settings.mail.from_name,
+        from_address=settings.mail.address,
+        to_name=envelope.name,
+        to_address=envelope.address,
+        subject=subject,
+        text=rendered.text,
+        html=rendered.html,
+        message_id=message_id,
+        date=now,
+        reply_to=context.codec.reply_address(settings.mail.address, envelope.token),
+        in_reply_to=earlier[-1] if earlier else None,
+        references=tuple(earlier),
+        auto_submitted=auto_submitted,
+        extra_headers=(("X-Relaydesk-Origin", context.origin),),
+    )
+    row = enqueue(
+        session,
+        now=now,
+        retry_for=settings.outbound.retry_for,
+        recipient=envelope.address,
+        envelope_from=settings.mail.address,
+        raw=b"",
+        email_message_id=message_id,
+        kind=kind,
+        conversation_id=conversation.id,
+        message_ids=list(message_ids),
+    )
+    row.envelope_from = context.codec.bounce_address(settings.mail.address, row.id or 0)
+    row.raw = compose(email)
+    session.add(row)
+    remember_message_id(session, context, message_id, conversation.id or 0, envelope.address)
+    return row
+
+
+def contact_label(contact: Contact) -> str:
+    return contact.name or contact.email or f"Visitor #{contact.id}"
+
+
+def message_view(message: Message, operators: Mapping[int, Operator]) -> dict[str, Any]:
+    operator = operators.get(message.operator_id or 0)
+    return {
+        "id": message.id,
+        "author_kind": message.author_kind,
+        "author": operator.name or operator.email if operator else "",
+        "text": message.text,
+        "created_at": message.created_at,
+    }

@@ -1,0 +1,174 @@
+"""Who hears about a message, and when: delayed, coalesced, skipped once read."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session, col, select
+
+from bridge import jobs
+from bridge.context import Context
+from bridge.i18n import language_or_default
+from bridge.mailer import Envelope, contact_label, message_view, send_templated
+from bridge.tokens import Party, Token
+from chatcore import events as ev
+from chatcore.models import (
+    AuthorKind,
+    Contact,
+    Conversation,
+    Job,
+    Message,
+    Operator,
+    ReadMark,
+    Source,
+)
+
+NOTIFY_OPERATOR = "notify_operator"
+NOTIFY_VISITOR = "notify_visitor"
+HISTORY = 10
+
+
+def react(session: Session, context: Context, events: list[ev.Event]) -> None:
+    """Turn domain events into scheduled effects, in the caller's transaction."""
+    for event in events:
+        if isinstance(event, ev.MessagePosted) and not event.automatic and not event.is_note:
+            if event.author_kind == AuthorKind.VISITOR:
+                _schedule_operator_notifications(session, context, event)
+            elif event.author_kind == AuthorKind.OPERATOR:
+                _schedule_visitor_email(session, context, event)
+
+
+def operators_to_notify(session: Session, conversation: Conversation) -> list[Operator]:
+    """The assignee when there is one, else every active operator with email notifications on."""
+    if conversation.assignee_id is not None:
+        assignee = session.get(Operator, conversation.assignee_id)
+        return [assignee] if assignee and assignee.active and assignee.notify_email else []
+    query = select(Operator).where(col(Operator.active), col(Operator.notify_email))
+    return list(session.exec(query.order_by(col(Operator.id))))
+
+
+def _schedule_operator_notifications(session: Session, context: Context, event: ev.MessagePosted) -> None:
+    conversation = session.get(Conversation, event.conversation_id)
+    assert conversation is not None
+    now = context.clock.now()
+    due = now + context.settings.notifications.operator_email_delay
+    for operator in operators_to_notify(session, conversation):
+        jobs.schedule(
+            session,
+            kind=NOTIFY_OPERATOR,
+            key=f"{NOTIFY_OPERATOR}:{conversation.id}:{operator.id}",
+            due_at=due,
+            now=now,
+            payload={"conversation_id": conversation.id, "operator_id": operator.id},
+        )
+
+
+def _schedule_visitor_email(session: Session, context: Context, event: ev.MessagePosted) -> None:
+    conversation = session.get(Conversation, event.conversation_id)
+    assert conversation is not None
+    contact = session.get(Contact, conversation.contact_id)
+    if contact is None or not contact.email:
+        return
+    now = context.clock.now()
+    began_by_email = conversation.channel == Source.EMAIL
+    delay = timedelta(0) if began_by_email else context.settings.notifications.visitor_email_delay
+    jobs.schedule(
+        session,
+        kind=NOTIFY_VISITOR,
+        key=f"{NOTIFY_VISITOR}:{conversation.id}",
+        due_at=now + delay,
+        now=now,
+        payload={"conversation_id": conversation.id},
+    )
+
+
+def notify_operator(session: Session, context: Context, job: Job) -> None:
+    conversation = session.get(Conversation, job.payload["conversation_id"])
+    operator = session.get(Operator, job.payload["operator_id"])
+    if conversation is None or operator is None or not operator.active or not operator.notify_email:
+        return
+    mark = session.get(ReadMark, (operator.id, conversation.id)) or ReadMark(
+        operator_id=operator.id or 0, conversation_id=conversation.id or 0
+    )
+    after = max(mark.last_read_message_id, mark.last_emailed_message_id)
+    unread = _messages(session, conversation, after, authors=(AuthorKind.VISITOR,))
+    if not unread:
+        return
+    contact = session.get(Contact, conversation.contact_id)
+    assert contact is not None
+    history = _messages(session, conversation, 0, authors=None)[-HISTORY:]
+    operators = {o.id or 0: o for o in session.exec(select(Operator))}
+    language = language_or_default(operator.language, context.settings.site.language)
+    send_templated(
+        session,
+        context,
+        template="operator_notification",
+        conversation=conversation,
+        envelope=Envelope(
+            operator.name,
+            operator.email,
+            Token(Party.OPERATOR, conversation.id or 0, operator.id or 0),
+            language,
+        ),
+        values={
+            "conversation": conversation,
+            "contact": contact,
+            "contact_label": contact_label(contact),
+            "new_messages": [message_view(m, operators) for m in unread],
+            "history": [message_view(m, operators) for m in history if m.id not in {u.id for u in unread}],
+            "inbox_url": f"{context.settings.site.base_url.rstrip('/')}/inbox/{conversation.id}",
+        },
+        message_ids=[m.id or 0 for m in unread],
+        kind=NOTIFY_OPERATOR,
+        auto_submitted="auto-generated",
+    )
+    mark.last_emailed_message_id = max(m.id or 0 for m in unread)
+    session.add(mark)
+
+
+def notify_visitor(session: Session, context: Context, job: Job) -> None:
+    conversation = session.get(Conversation, job.payload["conversation_id"])
+    if conversation is None:
+        return
+    contact = session.get(Contact, conversation.contact_id)
+    if contact is None or not contact.email:
+        return
+    after = max(conversation.visitor_seen_message_id, conversation.visitor_emailed_message_id)
+    missed = _messages(session, conversation, after, authors=(AuthorKind.OPERATOR, AuthorKind.AUTOREPLY))
+    if not missed:
+        return
+    operators = {o.id or 0: o for o in session.exec(select(Operator))}
+    language = language_or_default(contact.language, context.settings.site.language)
+    send_templated(
+        session,
+        context,
+        template="visitor_message",
+        conversation=conversation,
+        envelope=Envelope(
+            contact.name, contact.email, Token(Party.VISITOR, conversation.id or 0, contact.id or 0), language
+        ),
+        values={
+            "conversation": conversation,
+            "contact": contact,
+            "messages": [message_view(m, operators) for m in missed],
+        },
+        message_ids=[m.id or 0 for m in missed],
+        kind=NOTIFY_VISITOR,
+        auto_submitted=None,
+    )
+    conversation.visitor_emailed_message_id = max(m.id or 0 for m in missed)
+    session.add(conversation)
+
+
+def _messages(
+    session: Session, conversation: Conversation, after: int, authors: tuple[str, ...] | None
+) -> list[Message]:
+    query = select(Message).where(
+        Message.conversation_id == conversation.id, col(Message.id) > after, col(Message.is_note).is_(False)
+    )
+    if authors is not None:
+        query = query.where(col(Message.author_kind).in_(authors))
+    return list(session.exec(query.order_by(col(Message.id))))
+
+
+JOB_HANDLERS = {NOTIFY_OPERATOR: notify_operator, NOTIFY_VISITOR: notify_visitor}

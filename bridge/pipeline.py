@@ -1,0 +1,289 @@
+"""The inbound pipeline: parse → classify → clean → dedupe → route → store → react.
+
+Each step takes and returns one frozen `Item`. Everything about one spool item commits in one
+transaction together with "item done"; any failure quarantines the item with its reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+from sqlmodel import Session, col, select
+
+from bridge import notifications
+from bridge.blobs import BlobStore
+from bridge.claims import claim_due
+from bridge.context import Context
+from bridge.db import transaction
+from bridge.mailer import remember_message_id
+from bridge.routing import Rejected, Route, RouteKind, route
+from chatcore import events as ev
+from chatcore.models import (
+    Attachment,
+    Contact,
+    Conversation,
+    Message,
+    Operator,
+    OutboxMail,
+    OutboxStatus,
+    Source,
+    SpoolItem,
+    SpoolStatus,
+)
+from chatcore.services import Desk, NewMessage
+from inbound.classify import Classification, MailKind, classify
+from inbound.clean import CleanedReply, clean_reply
+from inbound.parse import MailRejected, ParsedMail, parse_mail
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Item:
+    spool_id: int
+    raw: bytes
+    envelope_from: str | None
+    envelope_to: tuple[str, ...]
+    mail: ParsedMail | None = None
+    classification: Classification | None = None
+    cleaned: CleanedReply | None = None
+    content_sha256: str = ""
+    duplicate: bool = False
+    route: Route | None = None
+    message_id: int | None = None
+    events: tuple[ev.Event, ...] = ()
+    outcome: str = ""
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    run: Callable[[Item, Session, Context], Item]
+
+
+class Quarantined(Exception):
+    def __init__(self, step: str, reason: str) -> None:
+        super().__init__(f"{step}: {reason}")
+        self.step = step
+        self.reason = reason
+
+
+def parse(item: Item, session: Session, context: Context) -> Item:
+    try:
+        return replace(item, mail=parse_mail(item.raw))
+    except MailRejected as exc:
+        raise Quarantined("parse", exc.reason) from exc
+
+
+def classify_mail(item: Item, session: Session, context: Context) -> Item:
+    mail = _mail(item)
+    verdict = classify(
+        mail, item.envelope_from, own_addresses=context.own_addresses, own_origin=context.origin
+    )
+    return replace(item, classification=verdict)
+
+
+def clean(item: Item, session: Session, context: Context) -> Item:
+    mail = _mail(item)
+    return replace(item, cleaned=clean_reply(mail.text, mail.html))
+
+
+def dedupe(item: Item, session: Session, context: Context) -> Item:
+    """The same mail by SMTP retry, IMAP re-fetch or both paths is stored once."""
+    mail = _mail(item)
+    digest = _content_digest(mail)
+    query = select(Message.id).where(Message.content_sha256 == digest)
+    if mail.message_id:
+        query = query.where(Message.email_message_id == mail.message_id)
+    seen = session.exec(query.limit(1)).first()
+    return replace(item, content_sha256=digest, duplicate=seen is not None)
+
+
+def route_mail(item: Item, session: Session, context: Context) -> Item:
+    if item.duplicate or _kind(item) is MailKind.LOOP:
+        return item
+    try:
+        found = route(session, context.codec, context.settings.mail.address, _mail(item), list(item.envelope_to))
+    except Rejected as exc:
+        raise Quarantined("route", exc.reason) from exc
+    return replace(item, route=found)
+
+
+def store(item: Item, session: Session, context: Context) -> Item:
+    if item.duplicate:
+        return replace(item, outcome="duplicate")
+    if _kind(item) is MailKind.LOOP:
+        return replace(item, outcome="loop: our own mail came back")
+    found = item.route
+    assert found is not None
+    if found.kind is RouteKind.BOUNCE:
+        return replace(item, outcome=_record_bounce(session, item, found))
+    return _store_message(item, session, context, found)
+
+
+def react(item: Item, session: Session, context: Context) -> Item:
+    notifications.react(session, context, list(item.events))
+    return item
+
+
+STEPS: tuple[Step, ...] = (
+    Step("parse", parse),
+    Step("classify", classify_mail),
+    Step("clean", clean),
+    Step("dedupe", dedupe),
+    Step("route", route_mail),
+    Step("store", store),
+    Step("react", react),
+)
+
+
+def process_pending(context: Context, limit: int = 20) -> int:
+    """Claim pending spool items and run each through the steps; returns how many were taken."""
+    with transaction(context.engine) as session:
+        claimed = claim_due(
+            session, SpoolItem, now=context.clock.now(), lease=LEASE,
+            due_column=col(SpoolItem.received_at), pending=SpoolStatus.PENDING, limit=limit,
+        )
+        ids = [row.id or 0 for row in claimed]
+    for spool_id in ids:
+        process_one(context, spool_id)
+    return len(ids)
+
+
+def process_one(context: Context, spool_id: int) -> None:
+    try:
+        with transaction(context.engine) as session:
+            row = session.get(SpoolItem, spool_id)
+            if row is None or row.status != SpoolStatus.PENDING:
+                return
+            item = Item(spool_id, row.raw, row.envelope_from, tuple(row.envelope_to))
+            for step in STEPS:
+                item = step.run(item, session, context)
+            row.status = SpoolStatus.DUPLICATE if item.duplicate else SpoolStatus.DONE
+            row.reason = item.outcome
+            row.processed_at = context.clock.now()
+            row.claimed_until = None
+            session.add(row)
+    except Quarantined as exc:
+        quarantine(context, spool_id, f"{exc.step}: {exc.reason}")
+    except Exception as exc:  # a poison mail is set aside; the worker goes on
+        log.exception("spool item %s failed", spool_id)
+        quarantine(context, spool_id, f"unexpected {type(exc).__name__}: {exc}")
+
+
+def quarantine(context: Context, spool_id: int, reason: str) -> None:
+    with transaction(context.engine) as session:
+        row = session.get(SpoolItem, spool_id)
+        if row is not None:
+            row.status = SpoolStatus.QUARANTINED
+            row.reason = reason[:2000]
+            row.claimed_until = None
+            row.processed_at = context.clock.now()
+            session.add(row)
+    log.warning("spool item %s quarantined: %s", spool_id, reason)
+
+
+def _store_message(item: Item, session: Session, context: Context, found: Route) -> Item:
+    mail = _mail(item)
+    desk = Desk(session, context.clock.now())
+    new = NewMessage(
+        text=(item.cleaned.text if item.cleaned else mail.text) or mail.subject,
+        source=Source.EMAIL,
+        html=mail.html,
+        email_message_id=mail.message_id,
+        from_address=mail.from_address,
+        from_other_address=found.from_other_address,
+        spool_item_id=item.spool_id,
+        content_sha256=item.content_sha256,
+        automatic=item.classification.is_automatic if item.classification else False,
+        verdicts={"classification": _kind(item).value, "route": found.via},
+    )
+    if found.kind is RouteKind.OPERATOR_REPLY:
+        conversation = desk.get_conversation(found.conversation_id or 0)
+        operator = session.get(Operator, found.operator_id)
+        assert operator is not None
+        events = desk.post_operator_message(conversation, operator, new)
+        thread_of = operator.email
+    else:
+        conversation, events = _visitor_conversation(desk, session, mail, found)
+        events += desk.post_visitor_message(conversation, new)
+        thread_of = mail.from_address
+    posted = [e for e in events if isinstance(e, ev.MessagePosted)]
+    message_id = posted[-1].message_id
+    if mail.message_id:
+        remember_message_id(session, context, mail.message_id, conversation.id or 0, thread_of)
+    _store_attachments(session, context, mail, message_id)
+    return replace(item, message_id=message_id, events=tuple(events), outcome=f"message {message_id}")
+
+
+def _visitor_conversation(
+    desk: Desk, session: Session, mail: ParsedMail, found: Route
+) -> tuple[Conversation, list[ev.Event]]:
+    if found.kind is RouteKind.VISITOR_REPLY:
+        return desk.get_conversation(found.conversation_id or 0), []
+    contact = session.exec(select(Contact).where(Contact.email == mail.from_address)).first()
+    if contact is None:
+        contact = Contact(
+            name=mail.from_name, email=mail.from_address or None, first_seen=desk.now, last_seen=desk.now
+        )
+        session.add(contact)
+        session.flush()
+    contact.last_seen = desk.now
+    return desk.start_conversation(contact, Source.EMAIL, mail.subject)
+
+
+def _store_attachments(session: Session, context: Context, mail: ParsedMail, message_id: int) -> None:
+    if not mail.attachments:
+        return
+    blobs = BlobStore(context.settings.path(context.settings.uploads.dir))
+    for attachment in mail.attachments:
+        session.add(
+            Attachment(
+                message_id=message_id,
+                sha256=blobs.put(attachment.data),
+                filename=attachment.filename,
+                content_type=attachment.content_type,
+                size=len(attachment.data),
+                content_id=attachment.content_id,
+                inline=attachment.inline,
+            )
+        )
+
+
+def _record_bounce(session: Session, item: Item, found: Route) -> str:
+    row = session.get(OutboxMail, found.outbox_id)
+    if row is None:
+        return "bounce for an unknown outbox row"
+    verdict = item.classification
+    permanent = verdict is None or verdict.kind is not MailKind.BOUNCE or verdict.bounce_permanent
+    if permanent:
+        row.status = OutboxStatus.FAILED
+        row.last_error = f"bounced: {verdict.reason if verdict else 'delivery failed'}"[:1000]
+        session.add(row)
+    return f"bounce for outbox {row.id} to {row.recipient}"
+
+
+def _content_digest(mail: ParsedMail) -> str:
+    parts = [
+        mail.message_id or "",
+        mail.from_address,
+        mail.subject,
+        mail.date.isoformat() if mail.date else "",
+        mail.text,
+        *(a.sha256 for a in mail.attachments),
+    ]
+    return hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _mail(item: Item) -> ParsedMail:
+    assert item.mail is not None, "parse runs first"
+    return item.mail
+
+
+def _kind(item: Item) -> MailKind:
+    return item.classification.kind if item.classification else MailKind.HUMAN

@@ -1,0 +1,111 @@
+"""Where an inbound mail belongs and who wrote it. Order: token in a recipient, our Message-ID token
+in In-Reply-To/References, any stored Message-ID, else a new conversation for the sender."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlmodel import Session, col, select
+
+from bridge.tokens import Party, Token, TokenCodec
+from chatcore.models import Contact, Conversation, MessageId, Operator
+from inbound.parse import ParsedMail
+
+
+class RouteKind(StrEnum):
+    OPERATOR_REPLY = "operator_reply"
+    VISITOR_REPLY = "visitor_reply"
+    NEW_CONVERSATION = "new_conversation"
+    BOUNCE = "bounce"
+
+
+class Rejected(Exception):
+    """The mail must not be posted; it is quarantined with this reason."""
+
+    def __init__(self, reason: str, notify_operator_id: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.notify_operator_id = notify_operator_id
+
+
+@dataclass(frozen=True)
+class Route:
+    kind: RouteKind
+    conversation_id: int | None = None
+    operator_id: int | None = None
+    contact_id: int | None = None
+    outbox_id: int | None = None
+    from_other_address: bool = False
+    via: str = ""
+
+
+def route(
+    session: Session, codec: TokenCodec, mail_address: str, mail: ParsedMail, envelope_to: list[str]
+) -> Route:
+    recipients = [*envelope_to, *mail.to, *mail.cc, *mail.delivered_to]
+    bounce = _bounce_token(codec, mail_address, recipients)
+    if bounce is not None:
+        return Route(RouteKind.BOUNCE, outbox_id=bounce.party_id, via="bounce address")
+    token = codec.from_addresses(recipients, mail_address)
+    if token is not None:
+        return _by_token(session, token, mail, via="reply address")
+    token = codec.from_message_ids([*mail.in_reply_to, *reversed(mail.references)])
+    if token is not None:
+        return _by_token(session, token, mail, via="Message-ID")
+    known = _known_conversation(session, mail)
+    if known is not None:
+        return _as_visitor(session, known, mail, via="stored Message-ID")
+    return Route(RouteKind.NEW_CONVERSATION, via="new sender")
+
+
+def _bounce_token(codec: TokenCodec, mail_address: str, recipients: list[str]) -> Token | None:
+    local, domain = mail_address.split("@", 1)
+    for address in recipients:
+        address = address.lower()
+        prefix = f"{local}+b."
+        if address.startswith(prefix) and address.endswith(f"@{domain}"):
+            token = codec.decode(address[len(prefix) : -len(domain) - 1])
+            if token is not None and token.party is Party.BOUNCE:
+                return token
+    return None
+
+
+def _by_token(session: Session, token: Token, mail: ParsedMail, via: str) -> Route:
+    conversation = session.get(Conversation, token.conversation_id)
+    if conversation is None:
+        raise Rejected(f"the token names conversation {token.conversation_id}, which does not exist")
+    if token.party is Party.OPERATOR:
+        operator = session.get(Operator, token.party_id)
+        if operator is None or not operator.active:
+            raise Rejected(f"the token names operator {token.party_id}, who is not an active operator")
+        if not operator.owns_address(mail.from_address):
+            raise Rejected(
+                f"sent to {operator.email}'s reply address from {mail.from_address or 'no sender'}, "
+                "which is not that operator's address",
+                notify_operator_id=operator.id,
+            )
+        return Route(RouteKind.OPERATOR_REPLY, conversation.id, operator_id=operator.id, via=via)
+    return _as_visitor(session, conversation, mail, via=via)
+
+
+def _as_visitor(session: Session, conversation: Conversation, mail: ParsedMail, via: str) -> Route:
+    contact = session.get(Contact, conversation.contact_id)
+    known = (contact.email or "").lower() if contact else ""
+    return Route(
+        RouteKind.VISITOR_REPLY,
+        conversation.id,
+        contact_id=conversation.contact_id,
+        from_other_address=bool(known) and mail.from_address != known,
+        via=via,
+    )
+
+
+def _known_conversation(session: Session, mail: ParsedMail) -> Conversation | None:
+    ids = [*mail.in_reply_to, *mail.references]
+    if not ids:
+        return None
+    row = session.exec(
+        select(MessageId).where(col(MessageId.message_id).in_(ids)).order_by(col(MessageId.created_at).desc())
+    ).first()
+    return session.get(Conversation, row.conversation_id) if row else None

@@ -1,0 +1,155 @@
+"""`relaydesk serve`: the web app, the SMTP server, the worker, the sender and the scheduler.
+
+One asyncio loop owns the signals. On SIGINT/SIGTERM the SMTP server stops accepting first, then
+each loop finishes the item in hand; everything not done is still in the database for next time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import ssl
+from collections.abc import Callable, Iterator
+from enum import StrEnum
+
+import uvicorn
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bridge.app import build_file_spool, build_transport, build_web_app
+from bridge.context import Context
+from bridge.delivery import deliver_due
+from bridge.inbound_store import drain_file_spool
+from bridge.jobs import run_due_jobs
+from bridge.notifications import JOB_HANDLERS
+from bridge.pipeline import process_pending
+from inbound.smtp_server import ListenConfig, Mailbox, SpoolingHandler, start_server
+
+log = logging.getLogger("relaydesk")
+IDLE_WAIT = 0.5
+
+
+class Role(StrEnum):
+    ALL = "all"
+    WEB = "web"
+    MAIL = "mail"
+    WORKER = "worker"
+
+
+class _QuietServer(uvicorn.Server):
+    """uvicorn without its own signal handlers: `serve` owns them."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def serve(context: Context, role: Role = Role.ALL) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    wake = asyncio.Event()
+    tasks: list[asyncio.Task[None]] = []
+    closers: list[Callable[[], None]] = []
+    if role in (Role.ALL, Role.WEB):
+        tasks.append(asyncio.create_task(_run_web(context, stop)))
+    if role in (Role.ALL, Role.MAIL) and context.settings.inbound.smtp.enabled:
+        closers.append(await _start_smtp(context, wake))
+    if role in (Role.ALL, Role.MAIL, Role.WORKER):
+        tasks.append(asyncio.create_task(_worker_loop(context, stop, wake)))
+    if role in (Role.ALL, Role.WORKER):
+        tasks.append(asyncio.create_task(_delivery_loop(context, stop)))
+        scheduler = _start_scheduler(context)
+        closers.append(lambda: scheduler.shutdown(wait=False))
+    log.info("relaydesk is running (role %s)", role.value)
+    await stop.wait()
+    log.info("stopping: finishing the work in hand")
+    for close in closers:
+        close()
+    wake.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    context.engine.dispose()
+    log.info("stopped")
+
+
+async def _run_web(context: Context, stop: asyncio.Event) -> None:
+    web = context.settings.web
+    config = uvicorn.Config(
+        build_web_app(context), host=web.host, port=web.port, log_level="warning", lifespan="off"
+    )
+    server = _QuietServer(config)
+    watcher = asyncio.create_task(_exit_when(stop, server))
+    await server.serve()
+    watcher.cancel()
+
+
+async def _exit_when(stop: asyncio.Event, server: uvicorn.Server) -> None:
+    await stop.wait()
+    server.should_exit = True
+
+
+async def _start_smtp(context: Context, wake: asyncio.Event) -> Callable[[], None]:
+    settings = context.settings
+    smtp = settings.inbound.smtp
+    handler = SpoolingHandler(
+        build_file_spool(settings),
+        Mailbox(settings.mail.local_part, frozenset({settings.mail.domain})),
+        on_spooled=wake.set,
+    )
+    tls = None
+    if smtp.tls_cert and smtp.tls_key:
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(settings.path(smtp.tls_cert), settings.path(smtp.tls_key))
+    server = await start_server(
+        handler, ListenConfig(smtp.host, smtp.port, smtp.lmtp, smtp.max_message_size, tls)
+    )
+    log.info("SMTP%s listening on %s:%s", " (LMTP)" if smtp.lmtp else "", smtp.host, smtp.port)
+    return server.close
+
+
+async def _worker_loop(context: Context, stop: asyncio.Event, wake: asyncio.Event) -> None:
+    spool = build_file_spool(context.settings)
+    while not stop.is_set():
+        wake.clear()
+        try:
+            moved = await asyncio.to_thread(drain_file_spool, context, spool)
+            done = await asyncio.to_thread(process_pending, context)
+        except Exception:
+            log.exception("worker pass failed; retrying")
+            moved = done = 0
+        if not moved and not done:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), IDLE_WAIT)
+
+
+async def _delivery_loop(context: Context, stop: asyncio.Event) -> None:
+    transport = build_transport(context.settings)
+    try:
+        while not stop.is_set():
+            try:
+                sent = await asyncio.to_thread(deliver_due, context, transport)
+            except Exception:
+                log.exception("delivery pass failed; retrying")
+                sent = 0
+            if not sent:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), IDLE_WAIT)
+    finally:
+        transport.close()
+
+
+def _start_scheduler(context: Context) -> AsyncIOScheduler:
+    """APScheduler only ticks; the jobs themselves live in the database and are claimed there."""
+    scheduler = AsyncIOScheduler()
+
+    async def tick() -> None:
+        try:
+            await asyncio.to_thread(run_due_jobs, context, JOB_HANDLERS)
+        except Exception:
+            log.exception("scheduler tick failed")
+
+    scheduler.add_job(tick, "interval", seconds=1, max_instances=1, coalesce=True)
+    scheduler.start()
+    return scheduler

@@ -1,0 +1,312 @@
+"""config.toml → typed, frozen settings. Every problem is one line naming its key."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from chatcore.errors import ConfigError
+from chatcore.units import parse_duration, parse_size
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class SettingsError(Exception):
+    """The config cannot be used; `problems` holds one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _duration(value: object) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    return parse_duration(str(value) if isinstance(value, int) else value)  # type: ignore[arg-type]
+
+
+def _size(value: object) -> int:
+    return parse_size(value)  # type: ignore[arg-type]
+
+
+class SiteSettings(BaseModel):
+    model_config = _FROZEN
+    name: str = "Relaydesk"
+    base_url: str = "http://127.0.0.1:8000"
+    language: Literal["en", "ru"] = "en"
+    secret_key: str = ""
+    secret_key_env: str | None = None
+    previous_secret_keys: tuple[str, ...] = ()
+
+    @property
+    def secret_keys(self) -> tuple[str, ...]:
+        """The signing key first, then the older keys still accepted."""
+        return (self.secret_key, *self.previous_secret_keys)
+
+
+class WebSettings(BaseModel):
+    model_config = _FROZEN
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8000
+
+
+class DatabaseSettings(BaseModel):
+    model_config = _FROZEN
+    url: str = "sqlite:///var/relaydesk.db"
+
+
+class MailSettings(BaseModel):
+    model_config = _FROZEN
+    address: str = "support@example.com"
+    from_name: str = "Support"
+    require_dkim_for_operators: bool = False
+
+    @field_validator("address")
+    @classmethod
+    def _one_address(cls, value: str) -> str:
+        local, at, domain = value.partition("@")
+        if not (local and at and domain) or any(c in value for c in " \r\n<>,+"):
+            raise ValueError(f'must be a plain address like "support@example.com", got "{value}"')
+        return value.lower()
+
+    @property
+    def local_part(self) -> str:
+        return self.address.split("@", 1)[0]
+
+    @property
+    def domain(self) -> str:
+        return self.address.split("@", 1)[1]
+
+
+class SmtpInboundSettings(BaseModel):
+    model_config = _FROZEN
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] = 2525
+    lmtp: bool = False
+    max_message_size: Annotated[int, Field(gt=0)] = 25 * 1024 * 1024
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    spool_dir: str = "var/spool"
+
+    _size = field_validator("max_message_size", mode="before")(classmethod(lambda cls, v: _size(v)))
+
+
+class ImapSettings(BaseModel):
+    model_config = _FROZEN
+    name: str = ""
+    host: str
+    port: Annotated[int, Field(ge=1, le=65535)] = 993
+    tls: bool = True
+    starttls: bool = False
+    username: str
+    password: str = ""
+    password_env: str | None = None
+    folder: str = "INBOX"
+    processed_folder: str | None = None
+    idle: bool = True
+    poll_interval: timedelta = timedelta(seconds=60)
+
+    _dur = field_validator("poll_interval", mode="before")(classmethod(lambda cls, v: _duration(v)))
+
+
+class InboundSettings(BaseModel):
+    model_config = _FROZEN
+    smtp: SmtpInboundSettings = SmtpInboundSettings()
+    imap: tuple[ImapSettings, ...] = ()
+
+
+class OutboundSettings(BaseModel):
+    model_config = _FROZEN
+    transport: Literal["smtp", "maildir"] = "maildir"
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 25
+    starttls: bool = False
+    ssl: bool = False
+    username: str | None = None
+    password: str = ""
+    password_env: str | None = None
+    timeout: timedelta = timedelta(seconds=30)
+    retry_for: timedelta = timedelta(days=2)
+    maildir: str = "var/outbox-maildir"
+    dkim_selector: str | None = None
+    dkim_key_file: str | None = None
+
+    _dur = field_validator("timeout", "retry_for", mode="before")(classmethod(lambda cls, v: _duration(v)))
+
+
+class NotificationSettings(BaseModel):
+    model_config = _FROZEN
+    operator_email_delay: timedelta = timedelta(minutes=2)
+    visitor_email_delay: timedelta = timedelta(minutes=5)
+
+    _dur = field_validator("operator_email_delay", "visitor_email_delay", mode="before")(
+        classmethod(lambda cls, v: _duration(v))
+    )
+
+
+class WidgetSettings(BaseModel):
+    model_config = _FROZEN
+    mode: Literal["visible", "when_conversation", "hidden"] = "visible"
+
+
+class UploadSettings(BaseModel):
+    model_config = _FROZEN
+    dir: str = "var/files"
+    max_file_size: int = 2 * 1024 * 1024
+    max_avatar_size: int = 1024 * 1024
+
+    _size = field_validator("max_file_size", "max_avatar_size", mode="before")(
+        classmethod(lambda cls, v: _size(v))
+    )
+
+
+class Settings(BaseModel):
+    model_config = _FROZEN
+    site: SiteSettings = SiteSettings()
+    web: WebSettings = WebSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    mail: MailSettings = MailSettings()
+    inbound: InboundSettings = InboundSettings()
+    outbound: OutboundSettings = OutboundSettings()
+    notifications: NotificationSettings = NotificationSettings()
+    hours: Mapping[str, Any] = Field(default_factory=dict)
+    autoreply: tuple[Mapping[str, Any], ...] = ()
+    widget: WidgetSettings = WidgetSettings()
+    uploads: UploadSettings = UploadSettings()
+    base_dir: str = "."
+
+    @model_validator(mode="after")
+    def _needs_secret(self) -> Settings:
+        if not self.site.secret_key:
+            raise ValueError("[site].secret_key: is empty; set it or secret_key_env")
+        return self
+
+    def path(self, relative: str) -> Path:
+        """A path from the config, relative to the directory of config.toml."""
+        return Path(self.base_dir, relative)
+
+
+def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read, resolve secrets from the environment, validate; raise SettingsError listing every problem."""
+    env = os.environ if environ is None else environ
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError([f"{path}: no such file; run `relaydesk init` to write one"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError([f"{path}: not valid TOML: {exc}"]) from None
+    return settings_from_mapping(raw, env, base_dir=str(path.resolve().parent))
+
+
+def settings_from_mapping(raw: dict[str, Any], env: Mapping[str, str], base_dir: str = ".") -> Settings:
+    problems: list[str] = []
+    raw = _resolve_secrets(raw, env, problems)
+    raw["base_dir"] = base_dir
+    settings: Settings | None = None
+    try:
+        settings = Settings.model_validate(raw)
+    except ValidationError as exc:
+        problems.extend(_describe(error, raw) for error in exc.errors())
+    if settings is not None:
+        problems.extend(_validate_rules(settings))
+    if problems:
+        raise SettingsError(problems)
+    assert settings is not None
+    return settings
+
+
+def _resolve_secrets(raw: dict[str, Any], env: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
+    """`secret_key_env = "X"` fills `secret_key` from $X (and likewise for password_env)."""
+    pairs = [(("site",), "secret_key"), (("outbound",), "password")]
+    for section, key in pairs:
+        table = raw.get(section[0])
+        if isinstance(table, dict):
+            _fill_from_env(table, key, f"[{section[0]}]", env, problems)
+    inbound = raw.get("inbound")
+    if isinstance(inbound, dict):
+        for index, account in enumerate(inbound.get("imap", []) or []):
+            if isinstance(account, dict):
+                _fill_from_env(account, "password", f"[[inbound.imap]][{index}]", env, problems)
+                account.setdefault("name", account.get("username", f"imap{index}"))
+    return raw
+
+
+def _fill_from_env(
+    table: dict[str, Any], key: str, where: str, env: Mapping[str, str], problems: list[str]
+) -> None:
+    variable = table.get(f"{key}_env")
+    if variable is None or table.get(key):
+        return
+    if variable in env:
+        table[key] = env[variable]
+    else:
+        problems.append(f"{where}.{key}_env: the environment variable {variable} is not set")
+
+
+def _validate_rules(settings: Settings) -> list[str]:
+    """Hours and autoreply tables are checked by the domain, which knows their meaning."""
+    problems: list[str] = []
+    if not settings.hours and not settings.autoreply:
+        return problems
+    from chatcore import autoreply, hours
+
+    problems.extend(str(error) for error in hours.validate_hours(settings.hours))
+    for index, table in enumerate(settings.autoreply):
+        try:
+            autoreply.AutoreplyRule.from_config(table, index)
+        except ConfigError as error:
+            problems.append(str(error))
+    return problems
+
+
+def _describe(error: Any, raw: Mapping[str, Any]) -> str:
+    """`[outbound].port: must be 1–65535, got "abc"` from a pydantic error."""
+    location = [part for part in error["loc"] if not str(part).startswith("function-")]
+    key = _key_name(location)
+    kind = error["type"]
+    got = _lookup(raw, location)
+    shown = f'"{got}"' if isinstance(got, str) else repr(got)
+    if kind == "extra_forbidden":
+        return f"{key}: unknown key"
+    if kind == "missing":
+        return f"{key}: is required"
+    if kind in {"greater_than_equal", "less_than_equal", "int_parsing", "int_type"} and location[-1] in {
+        "port"
+    }:
+        return f"{key}: must be 1–65535, got {shown}"
+    if kind == "literal_error":
+        return f"{key}: must be one of {error['ctx']['expected']}, got {shown}"
+    if kind == "value_error":
+        message = str(error["ctx"]["error"])
+        return message if message.startswith("[") else f"{key}: {message}"
+    return f"{key}: {error['msg'].lower()}, got {shown}"
+
+
+def _key_name(location: list[Any]) -> str:
+    if not location:
+        return "config"
+    sections = [str(part) for part in location[:-1]]
+    last = location[-1]
+    if not sections:
+        return f"[{last}]" if last in Settings.model_fields else str(last)
+    head = ".".join(part for part in sections if not part.isdigit())
+    index = "".join(f"[{part}]" for part in sections if part.isdigit())
+    bracket = f"[[{head}]]{index}" if index else f"[{head}]"
+    return f"{bracket}.{last}"
+
+
+def _lookup(raw: Mapping[str, Any], location: list[Any]) -> Any:
+    node: Any = raw
+    for part in location:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node

@@ -1,0 +1,270 @@
+"""The data model (SQLModel tables). All datetimes are aware and stored in UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC and always hands back an aware datetime, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; Relaydesk stores aware datetimes only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _when(nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def _json(default: Any) -> Any:
+    return Field(default_factory=default, sa_column=Column(JSON, nullable=False))
+
+
+class AuthorKind(StrEnum):
+    VISITOR = "visitor"
+    OPERATOR = "operator"
+    SYSTEM = "system"
+    AUTOREPLY = "autoreply"
+
+
+class Source(StrEnum):
+    CHAT = "chat"
+    EMAIL = "email"
+    WEB = "web"
+    API = "api"
+
+
+class ConversationStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Operator(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, index=True)
+    alternate_emails: list[str] = _json(list)
+    name: str = ""
+    avatar_sha256: str | None = None
+    password_hash: str = ""
+    role: str = "operator"
+    active: bool = True
+    language: str | None = None
+    notify_email: bool = True
+    notify_sound: bool = True
+    notify_browser: bool = True
+    created_at: datetime = _when()
+
+    def owns_address(self, address: str) -> bool:
+        wanted = address.strip().lower()
+        return wanted == self.email.lower() or wanted in (a.lower() for a in self.alternate_emails)
+
+
+class Contact(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = ""
+    email: str | None = Field(default=None, index=True)
+    phone: str = ""
+    notes: str = ""
+    language: str | None = None
+    properties: dict[str, Any] = _json(dict)
+    visitor_id: str | None = Field(default=None, unique=True, index=True)
+    first_seen: datetime = _when()
+    last_seen: datetime = _when()
+
+
+class ContactEvent(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    kind: str = "page_view"
+    url: str = ""
+    title: str = ""
+    properties: dict[str, Any] = _json(dict)
+    created_at: datetime = _when()
+
+
+class Conversation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    status: str = Field(default=ConversationStatus.OPEN, index=True)
+    assignee_id: int | None = Field(default=None, foreign_key="operator.id", index=True)
+    subject: str = ""
+    channel: str = Source.CHAT
+    message_count: int = 0
+    created_at: datetime = _when()
+    updated_at: datetime = _when(index=True)
+    last_visitor_message_at: datetime | None = _when(nullable=True)
+    last_operator_message_at: datetime | None = _when(nullable=True)
+    visitor_seen_message_id: int = 0
+    visitor_emailed_message_id: int = 0
+
+
+class Tag(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+
+
+class ConversationTag(SQLModel, table=True):
+    conversation_id: int = Field(foreign_key="conversation.id", primary_key=True)
+    tag_id: int = Field(foreign_key="tag.id", primary_key=True)
+
+
+class Message(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", index=True)
+    author_kind: str = AuthorKind.VISITOR
+    operator_id: int | None = Field(default=None, foreign_key="operator.id")
+    text: str = ""
+    html: str | None = None
+    is_note: bool = False
+    source: str = Source.CHAT
+    email_message_id: str | None = Field(default=None, index=True)
+    from_address: str | None = None
+    from_other_address: bool = False
+    spool_item_id: int | None = Field(default=None, foreign_key="spoolitem.id")
+    content_sha256: str | None = Field(default=None, index=True)
+    verdicts: dict[str, Any] = _json(dict)
+    delivery: dict[str, Any] = _json(dict)
+    created_at: datetime = _when()
+
+
+class Attachment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    sha256: str = Field(index=True)
+    filename: str = ""
+    content_type: str = "application/octet-stream"
+    size: int = 0
+    content_id: str | None = None
+    inline: bool = False
+
+
+class SavedReply(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    title: str
+    text: str
+
+
+class ReadMark(SQLModel, table=True):
+    operator_id: int = Field(foreign_key="operator.id", primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", primary_key=True)
+    last_read_message_id: int = 0
+    last_emailed_message_id: int = 0
+
+
+class MessageId(SQLModel, table=True):
+    """Every Message-ID sent or received, so replies thread into their conversation."""
+
+    message_id: str = Field(primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", index=True)
+    recipient: str | None = None
+    created_at: datetime = _when()
+
+
+class SpoolStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    DUPLICATE = "duplicate"
+    QUARANTINED = "quarantined"
+
+
+class SpoolItem(SQLModel, table=True):
+    """One inbound mail exactly as it arrived; kept after processing and linked to its message."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_key: str = Field(unique=True)
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    sha256: str = Field(index=True)
+    envelope_from: str | None = None
+    envelope_to: list[str] = _json(list)
+    status: str = Field(default=SpoolStatus.PENDING, index=True)
+    reason: str = ""
+    attempts: int = 0
+    claimed_until: datetime | None = _when(nullable=True)
+    received_at: datetime = _when()
+    processed_at: datetime | None = _when(nullable=True)
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMail(SQLModel, table=True):
+    """A composed email waiting for (or done with) delivery; committed with what caused it."""
+
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int | None = Field(default=None, foreign_key="conversation.id", index=True)
+    kind: str = "notification"
+    recipient: str
+    envelope_from: str = ""
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    email_message_id: str = ""
+    message_ids: list[int] = _json(list)
+    status: str = OutboxStatus.PENDING
+    attempts: int = 0
+    last_error: str = ""
+    next_attempt_at: datetime = _when()
+    deadline: datetime = _when()
+    claimed_until: datetime | None = _when(nullable=True)
+    sent_at: datetime | None = _when(nullable=True)
+    created_at: datetime = _when()
+
+
+class JobStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class Job(SQLModel, table=True):
+    """Timed work (delayed notifications, reply checks) kept in the database so restarts lose nothing."""
+
+    __table_args__ = (Index("ix_job_due", "status", "due_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str
+    key: str = Field(index=True)
+    payload: dict[str, Any] = _json(dict)
+    status: str = JobStatus.PENDING
+    due_at: datetime = _when()
+    claimed_until: datetime | None = _when(nullable=True)
+    attempts: int = 0
+    last_error: str = ""
+    created_at: datetime = _when()
+
+
+class AutoreplyLog(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
+    recipient: str = Field(default="", index=True)
+    rule: str
+    conversation_id: int | None = Field(default=None, foreign_key="conversation.id")
+    sent_at: datetime = _when(index=True)
+
+
+class ImapCursor(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("account", "folder"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account: str
+    folder: str
+    uidvalidity: int
+    last_uid: int

@@ -1,0 +1,255 @@
+"""The desk's operations. Each takes the caller's session and time, changes rows, returns events.
+
+The caller owns the transaction: it commits the rows and the effects of the events together.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from chatcore import events as ev
+from chatcore.errors import DomainError
+from chatcore.models import (
+    AuthorKind,
+    Contact,
+    Conversation,
+    ConversationStatus,
+    ConversationTag,
+    Message,
+    Operator,
+    ReadMark,
+    Source,
+    Tag,
+)
+
+_TAG = re.compile(r"^[\w][\w\-.]{0,62}$", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """What a message says and where it came from; the author is given by the service called."""
+
+    text: str
+    source: str = Source.CHAT
+    html: str | None = None
+    email_message_id: str | None = None
+    from_address: str | None = None
+    from_other_address: bool = False
+    spool_item_id: int | None = None
+    content_sha256: str | None = None
+    automatic: bool = False
+    verdicts: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Desk:
+    """Operations on conversations, bound to one session and one moment."""
+
+    session: Session
+    now: datetime
+
+    def get_conversation(self, conversation_id: int) -> Conversation:
+        conversation = self.session.get(Conversation, conversation_id)
+        if conversation is None:
+            raise DomainError(f"conversation {conversation_id} does not exist")
+        return conversation
+
+    def start_conversation(
+        self, contact: Contact, channel: str, subject: str = ""
+    ) -> tuple[Conversation, list[ev.Event]]:
+        conversation = Conversation(
+            contact_id=_id(contact),
+            channel=channel,
+            subject=subject.strip()[:250],
+            created_at=self.now,
+            updated_at=self.now,
+        )
+        self.session.add(conversation)
+        self.session.flush()
+        return conversation, [ev.ConversationStarted(_id(conversation), _id(contact), channel)]
+
+    def post_visitor_message(self, conversation: Conversation, message: NewMessage) -> list[ev.Event]:
+        return self._post(conversation, message, AuthorKind.VISITOR, None, is_note=False)
+
+    def post_operator_message(
+        self, conversation: Conversation, operator: Operator, message: NewMessage
+    ) -> list[ev.Event]:
+        self._require_active(operator)
+        posted = self._post(conversation, message, AuthorKind.OPERATOR, operator, is_note=False)
+        self._advance_read_mark(operator, conversation, _last_message_id(posted))
+        return posted
+
+    def post_note(self, conversation: Conversation, operator: Operator, message: NewMessage) -> list[ev.Event]:
+        self._require_active(operator)
+        posted = self._post(conversation, message, AuthorKind.OPERATOR, operator, is_note=True)
+        self._advance_read_mark(operator, conversation, _last_message_id(posted))
+        return posted
+
+    def post_system_message(
+        self, conversation: Conversation, text: str, kind: str = AuthorKind.SYSTEM
+    ) -> list[ev.Event]:
+        if kind not in (AuthorKind.SYSTEM, AuthorKind.AUTOREPLY):
+            raise DomainError(f"{kind} is not a system author")
+        return self._post(conversation, NewMessage(text=text, source=Source.API), kind, None, is_note=False)
+
+    def close(self, conversation: Conversation, operator: Operator | None = None) -> list[ev.Event]:
+        if conversation.status == ConversationStatus.CLOSED:
+            return []
+        conversation.status = ConversationStatus.CLOSED
+        self._touch(conversation)
+        return [ev.ConversationClosed(_id(conversation), operator.id if operator else None)]
+
+    def reopen(self, conversation: Conversation, operator: Operator | None = None) -> list[ev.Event]:
+        if conversation.status == ConversationStatus.OPEN:
+            return []
+        conversation.status = ConversationStatus.OPEN
+        self._touch(conversation)
+        return [ev.ConversationReopened(_id(conversation), operator.id if operator else None)]
+
+    def tag(self, conversation: Conversation, name: str) -> list[ev.Event]:
+        tag = self._tag_named(name, create=True)
+        assert tag is not None
+        link = self.session.get(ConversationTag, (_id(conversation), _id(tag)))
+        if link is not None:
+            return []
+        self.session.add(ConversationTag(conversation_id=_id(conversation), tag_id=_id(tag)))
+        self._touch(conversation)
+        return [ev.ConversationTagged(_id(conversation), tag.name)]
+
+    def untag(self, conversation: Conversation, name: str) -> list[ev.Event]:
+        tag = self._tag_named(name, create=False)
+        link = self.session.get(ConversationTag, (_id(conversation), _id(tag))) if tag else None
+        if tag is None or link is None:
+            return []
+        self.session.delete(link)
+        self._touch(conversation)
+        return [ev.ConversationUntagged(_id(conversation), tag.name)]
+
+    def tags_of(self, conversation: Conversation) -> list[str]:
+        query = (
+            select(Tag.name)
+            .join(ConversationTag, col(ConversationTag.tag_id) == col(Tag.id))
+            .where(ConversationTag.conversation_id == conversation.id)
+            .order_by(Tag.name)
+        )
+        return list(self.session.exec(query))
+
+    def assign(self, conversation: Conversation, operator: Operator | None) -> list[ev.Event]:
+        if operator is not None:
+            self._require_active(operator)
+        new_id = operator.id if operator else None
+        if conversation.assignee_id == new_id:
+            return []
+        conversation.assignee_id = new_id
+        self._touch(conversation)
+        return [ev.ConversationAssigned(_id(conversation), new_id)]
+
+    def mark_read(self, conversation: Conversation, operator: Operator) -> list[ev.Event]:
+        last = self.last_message_id(conversation)
+        if not self._advance_read_mark(operator, conversation, last):
+            return []
+        return [ev.ConversationRead(_id(conversation), _id(operator), last)]
+
+    def mark_seen_by_visitor(self, conversation: Conversation, message_id: int) -> None:
+        conversation.visitor_seen_message_id = max(conversation.visitor_seen_message_id, message_id)
+        self.session.add(conversation)
+
+    def last_message_id(self, conversation: Conversation) -> int:
+        query = select(Message.id).where(Message.conversation_id == conversation.id)
+        found = self.session.exec(query.order_by(col(Message.id).desc()).limit(1)).first()
+        return found or 0
+
+    def _post(
+        self,
+        conversation: Conversation,
+        new: NewMessage,
+        author_kind: str,
+        operator: Operator | None,
+        *,
+        is_note: bool,
+    ) -> list[ev.Event]:
+        text = new.text.strip()
+        if not text and not new.html:
+            raise DomainError("a message needs some text")
+        message = Message(
+            conversation_id=_id(conversation),
+            author_kind=author_kind,
+            operator_id=operator.id if operator else None,
+            text=text,
+            html=new.html,
+            is_note=is_note,
+            source=new.source,
+            email_message_id=new.email_message_id,
+            from_address=new.from_address,
+            from_other_address=new.from_other_address,
+            spool_item_id=new.spool_item_id,
+            content_sha256=new.content_sha256,
+            verdicts=dict(new.verdicts),
+            created_at=self.now,
+        )
+        self.session.add(message)
+        conversation.message_count += 1
+        if author_kind == AuthorKind.VISITOR:
+            conversation.last_visitor_message_at = self.now
+            if conversation.status == ConversationStatus.CLOSED and not new.automatic:
+                conversation.status = ConversationStatus.OPEN
+        elif author_kind == AuthorKind.OPERATOR and not is_note:
+            conversation.last_operator_message_at = self.now
+        self._touch(conversation)
+        self.session.flush()
+        return [
+            ev.MessagePosted(
+                conversation_id=_id(conversation),
+                message_id=_id(message),
+                author_kind=author_kind,
+                operator_id=message.operator_id,
+                is_note=is_note,
+                source=new.source,
+                automatic=new.automatic,
+            )
+        ]
+
+    def _advance_read_mark(self, operator: Operator, conversation: Conversation, message_id: int) -> bool:
+        mark = self.session.get(ReadMark, (_id(operator), _id(conversation)))
+        if mark is None:
+            mark = ReadMark(operator_id=_id(operator), conversation_id=_id(conversation))
+        if mark.last_read_message_id >= message_id:
+            return False
+        mark.last_read_message_id = message_id
+        self.session.add(mark)
+        return True
+
+    def _tag_named(self, name: str, *, create: bool) -> Tag | None:
+        clean = name.strip().lower()
+        if not _TAG.match(clean):
+            raise DomainError(f'"{name}" is not a tag name (letters, digits, "-", "_", "." only)')
+        tag = self.session.exec(select(Tag).where(Tag.name == clean)).first()
+        if tag is None and create:
+            tag = Tag(name=clean)
+            self.session.add(tag)
+            self.session.flush()
+        return tag
+
+    def _touch(self, conversation: Conversation) -> None:
+        conversation.updated_at = self.now
+        self.session.add(conversation)
+
+    @staticmethod
+    def _require_active(operator: Operator) -> None:
+        if not operator.active:
+            raise DomainError(f"operator {operator.email} is deactivated")
+
+
+def _id(row: Contact | Conversation | Message | Operator | Tag) -> int:
+    if row.id is None:
+        raise DomainError(f"{type(row).__name__} has not been saved")
+    return row.id
+
+
+def _last_message_id(posted: list[ev.Event]) -> int:
+    return max(e.message_id for e in posted if isinstance(e, ev.MessagePosted))

@@ -1,0 +1,103 @@
+"""The SMTP/LMTP receiver: cheap checks at RCPT, a durable spool write at DATA, nothing else."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiosmtpd.lmtp import LMTP
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from inbound.spool import FileSpool
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    """Which recipients we accept: `local@domain` and `local+anything@domain`."""
+
+    local_part: str
+    domains: frozenset[str]
+
+    def rejects(self, address: str) -> str | None:
+        """None when `address` is ours, else the reason to give at RCPT."""
+        local, at, domain = address.lower().rpartition("@")
+        if not at or domain not in self.domains:
+            return f"550 5.1.2 <{address}>: we do not accept mail for domain {domain or '(none)'}"
+        if local.split("+", 1)[0] != self.local_part:
+            return f"550 5.1.1 <{address}>: no such mailbox here"
+        return None
+
+
+class SpoolingHandler:
+    """aiosmtpd handler: its hooks return the SMTP reply."""
+
+    def __init__(self, spool: FileSpool, mailbox: Mailbox, on_spooled: Callable[[], None] | None = None):
+        self.spool = spool
+        self.mailbox = mailbox
+        self.on_spooled = on_spooled
+
+    async def handle_RCPT(  # noqa: N802  (aiosmtpd's hook name)
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        reason = self.mailbox.rejects(address)
+        if reason:
+            return reason
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(  # noqa: N802
+        self, server: SMTP, session: Session, envelope: Envelope
+    ) -> str:
+        raw = envelope.original_content or b""
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8", "surrogateescape")
+        try:
+            key = await asyncio.to_thread(
+                self.spool.write, raw, envelope.mail_from or "", list(envelope.rcpt_tos)
+            )
+        except OSError as exc:
+            log.error("spool write failed, asking the sender to retry: %s", exc)
+            return "451 4.3.0 Temporary failure storing the message, please retry"
+        if self.on_spooled:
+            self.on_spooled()
+        return f"250 2.0.0 Queued as {key}"
+
+
+@dataclass(frozen=True)
+class ListenConfig:
+    host: str
+    port: int
+    lmtp: bool
+    max_message_size: int
+    tls_context: ssl.SSLContext | None = None
+
+
+def make_protocol_factory(handler: SpoolingHandler, config: ListenConfig) -> Callable[[], Any]:
+    def factory() -> SMTP:
+        kwargs: dict[str, Any] = {
+            "data_size_limit": config.max_message_size,
+            "enable_SMTPUTF8": True,
+            "decode_data": False,
+            "ident": "Relaydesk ESMTP",
+        }
+        if config.tls_context is not None:
+            kwargs["tls_context"] = config.tls_context
+            kwargs["require_starttls"] = False
+        cls = LMTP if config.lmtp else SMTP
+        return cls(handler, **kwargs)
+
+    return factory
+
+
+async def start_server(handler: SpoolingHandler, config: ListenConfig) -> asyncio.Server:
+    """Listen in the running loop; warns when reachable beyond loopback without TLS."""
+    if config.host not in ("127.0.0.1", "::1", "localhost") and config.tls_context is None:
+        log.warning("SMTP listens on %s without TLS: configure tls_cert/tls_key", config.host)
+    loop = asyncio.get_running_loop()
+    return await loop.create_server(make_protocol_factory(handler, config), config.host, config.port)

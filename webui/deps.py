@@ -1,0 +1,29 @@
+"""What the web app needs from the outside, handed in by bridge.app (webui never imports bridge)."""
+
+from __future__ import annotations
+
+import gettext
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from chatcore.clock import Clock
+from chatcore.events import Event
+
+
+@dataclass(frozen=True)
+class WebDeps:
+    engine: Engine
+    clock: Clock
+    secret_key: str
+    site_name: str
+    base_url: str
+    language: str
+    widget_mode: str
+    templates_dir: Path
+    react: Callable[[Session, list[Event]], None]
+    translations: Callable[[str], gettext.NullTranslations]
+    https_only: bool = False

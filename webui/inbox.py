@@ -1,0 +1,185 @@
+"""The operator's web inbox: log in, the dialog list, one dialog, reply. Every page checks the session."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any
+
+from sqlmodel import Session, col, select
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from chatcore.errors import DomainError
+from chatcore.models import Contact, Conversation, ConversationStatus, Message, Operator, ReadMark, Source
+from chatcore.services import Desk, NewMessage
+from webui.auth import csrf_ok, operator_id, verify_password
+from webui.deps import WebDeps
+from webui.pages import render
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/", lambda request: _redirect("/inbox")),
+        Route("/login", login_page, methods=["GET"]),
+        Route("/login", login_submit, methods=["POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/inbox", inbox_page, methods=["GET"]),
+        Route("/inbox/{conversation_id:int}", dialog_page, methods=["GET"]),
+        Route("/inbox/{conversation_id:int}/reply", reply_submit, methods=["POST"]),
+    ]
+
+
+def _redirect(url: str) -> Response:
+    return RedirectResponse(url, status_code=303)
+
+
+def operator_required(handler: Handler) -> Handler:
+    @wraps(handler)
+    async def checked(request: Request) -> Response:
+        deps: WebDeps = request.app.state.deps
+        ident = operator_id(request)
+        with Session(deps.engine) as session:
+            operator = session.get(Operator, ident) if ident else None
+            if operator is None or not operator.active:
+                request.session.pop("operator_id", None)
+                return _redirect(f"/login?next={request.url.path}")
+            request.state.operator = operator
+        return await handler(request)
+
+    return checked
+
+
+async def login_page(request: Request) -> Response:
+    return render(request, "login.html", {"email": "", "error": None, "next": request.query_params.get("next")})
+
+
+async def login_submit(request: Request) -> Response:
+    deps: WebDeps = request.app.state.deps
+    form = await request.form()
+    email = str(form.get("email", "")).strip().lower()
+    password = str(form.get("password", ""))
+    target = str(form.get("next") or "/inbox")
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/inbox"
+    if not csrf_ok(request, form.get("csrf")):
+        return render(request, "login.html", {"email": email, "error": "csrf", "next": target}, 400)
+    with Session(deps.engine) as session:
+        operator = session.exec(select(Operator).where(Operator.email == email)).first()
+        if operator is None or not operator.active or not verify_password(operator.password_hash, password):
+            return render(request, "login.html", {"email": email, "error": "credentials", "next": target}, 401)
+        request.session.clear()
+        request.session["operator_id"] = operator.id
+        request.session["language"] = operator.language or deps.language
+    return _redirect(target)
+
+
+async def logout(request: Request) -> Response:
+    form = await request.form()
+    if csrf_ok(request, form.get("csrf")):
+        request.session.clear()
+    return _redirect("/login")
+
+
+@operator_required
+async def inbox_page(request: Request) -> Response:
+    deps: WebDeps = request.app.state.deps
+    operator: Operator = request.state.operator
+    status = request.query_params.get("status", ConversationStatus.OPEN)
+    with Session(deps.engine) as session:
+        rows = session.exec(
+            select(Conversation, Contact)
+            .join(Contact, col(Contact.id) == col(Conversation.contact_id))
+            .where(Conversation.status == status)
+            .order_by(col(Conversation.updated_at).desc())
+            .limit(200)
+        ).all()
+        unread = _unread_counts(session, operator, [c.id or 0 for c, _ in rows])
+        items = [
+            {"conversation": c, "contact": contact, "unread": unread.get(c.id or 0, 0)} for c, contact in rows
+        ]
+    return render(request, "inbox.html", {"items": items, "status": status, "operator": operator})
+
+
+def _unread_counts(session: Session, operator: Operator, ids: list[int]) -> dict[int, int]:
+    if not ids:
+        return {}
+    marks = {
+        m.conversation_id: m.last_read_message_id
+        for m in session.exec(select(ReadMark).where(ReadMark.operator_id == operator.id))
+    }
+    counts: dict[int, int] = {}
+    rows = session.exec(
+        select(Message.conversation_id, Message.id).where(col(Message.conversation_id).in_(ids))
+    ).all()
+    for conversation_id, message_id in rows:
+        if (message_id or 0) > marks.get(conversation_id, 0):
+            counts[conversation_id] = counts.get(conversation_id, 0) + 1
+    return counts
+
+
+@operator_required
+async def dialog_page(request: Request) -> Response:
+    return _dialog(request, error=None, draft="")
+
+
+def _dialog(request: Request, error: str | None, draft: str, status_code: int = 200) -> Response:
+    deps: WebDeps = request.app.state.deps
+    operator: Operator = request.state.operator
+    conversation_id = int(request.path_params["conversation_id"])
+    with Session(deps.engine, expire_on_commit=False) as session:
+        conversation = session.get(Conversation, conversation_id)
+        if conversation is None:
+            return render(request, "not_found.html", {}, 404)
+        desk = Desk(session, deps.clock.now())
+        operator_row = session.get(Operator, operator.id)
+        assert operator_row is not None
+        desk.mark_read(conversation, operator_row)
+        session.commit()
+        contact = session.get(Contact, conversation.contact_id)
+        messages = list(
+            session.exec(select(Message).where(Message.conversation_id == conversation_id).order_by(col(Message.id)))
+        )
+        operators = {o.id: o for o in session.exec(select(Operator))}
+        tags = desk.tags_of(conversation)
+    context: dict[str, Any] = {
+        "conversation": conversation,
+        "contact": contact,
+        "messages": messages,
+        "operators": operators,
+        "tags": tags,
+        "error": error,
+        "draft": draft,
+        "operator": operator,
+    }
+    return render(request, "dialog.html", context, status_code)
+
+
+@operator_required
+async def reply_submit(request: Request) -> Response:
+    deps: WebDeps = request.app.state.deps
+    form = await request.form()
+    text = str(form.get("text", "")).strip()
+    is_note = form.get("note") == "1"
+    if not csrf_ok(request, form.get("csrf")):
+        return _dialog(request, error="csrf", draft=text, status_code=400)
+    if not text:
+        return _dialog(request, error="empty", draft=text, status_code=422)
+    conversation_id = int(request.path_params["conversation_id"])
+    with Session(deps.engine) as session:
+        desk = Desk(session, deps.clock.now())
+        operator = session.get(Operator, request.state.operator.id)
+        assert operator is not None
+        try:
+            conversation = desk.get_conversation(conversation_id)
+            post = desk.post_note if is_note else desk.post_operator_message
+            events = post(conversation, operator, NewMessage(text=text, source=Source.WEB))
+        except DomainError:
+            session.rollback()
+            return _dialog(request, error="refused", draft=text, status_code=422)
+        deps.react(session, events)
+        session.commit()
+    return _redirect(f"/inbox/{conversation_id}")
