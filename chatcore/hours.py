@@ -140,7 +140,7 @@ class WorkingHours:
         return words.closed.format(when=self.format_moment(opens, now=at, language=language))
 
     def format_moment(self, moment: datetime, *, now: datetime, language: str) -> str:
-        """"today at 14:00", "tomorrow at 09:00", "Monday 12 January at 09:00" in the desk's timezone."""
+        """Say when `moment` is, in the desk's timezone: "today at 14:00", "Monday 12 January at 09:00"."""
         words = _words(language)
         local, today = self.local(moment), self.local(now).date()
         clock = local.strftime("%H:%M")
@@ -256,14 +256,14 @@ def _parse_timezone(value: object, problems: list[ConfigError]) -> tzinfo | None
 
 def _parse_ranges(key: str, value: object, problems: list[ConfigError]) -> tuple[DailyRange, ...]:
     if not isinstance(value, list):
-        problems.append(ConfigError(key, f'must be a list like ["09:00-18:00"], got {_show(value)}'))
+        problems.append(ConfigError(key, f'must be a list like ["09:00-18:00"], got {show_value(value)}'))
         return ()
     ranges = []
     for item in value:
         try:
             ranges.append(DailyRange.parse(item if isinstance(item, str) else ""))
         except ValueError:
-            problems.append(ConfigError(key, f"{_show(item)} is not a time range"))
+            problems.append(ConfigError(key, f"{show_value(item)} is not a time range"))
     return tuple(sorted(ranges))
 
 
@@ -271,15 +271,15 @@ def _parse_holidays(value: object, problems: list[ConfigError]) -> frozenset[dat
     key = f"{_SECTION}.holidays"
     if not isinstance(value, list):
         example = '["2027-01-01..2027-01-08", "2027-02-23"]'
-        problems.append(ConfigError(key, f"must be a list like {example}, got {_show(value)}"))
+        problems.append(ConfigError(key, f"must be a list like {example}, got {show_value(value)}"))
         return frozenset()
     days: set[date] = set()
     for item in value:
         first, last = _parse_date_range(item)
         if first is None or last is None:
-            problems.append(ConfigError(key, f"{_show(item)} is not a date or a date range"))
+            problems.append(ConfigError(key, f"{show_value(item)} is not a date or a date range"))
         elif last < first:
-            problems.append(ConfigError(key, f"{_show(item)} ends before it starts"))
+            problems.append(ConfigError(key, f"{show_value(item)} ends before it starts"))
         else:
             days.update(first + timedelta(days=n) for n in range((last - first).days + 1))
     return frozenset(days)
@@ -309,21 +309,27 @@ def _parse_special(value: object, problems: list[ConfigError]) -> dict[date, tup
     key = f"{_SECTION}.special"
     if not isinstance(value, Mapping):
         example = '"2026-12-31" = ["09:00-14:00"]'
-        problems.append(ConfigError(key, f"must be a table like {example}, got {_show(value)}"))
+        problems.append(ConfigError(key, f"must be a table like {example}, got {show_value(value)}"))
         return {}
     special = {}
     for text, ranges in value.items():
         day = _parse_date(text) if isinstance(text, str) else None
         if day is None:
-            problems.append(ConfigError(key, f"{_show(text)} is not a date"))
+            problems.append(ConfigError(key, f"{show_value(text)} is not a date"))
             continue
         special[day] = _parse_ranges(f'{key}."{text}"', ranges, problems)
     return special
 
 
-def _show(value: object) -> str:
-    """A config value the way the file spells it: strings in double quotes."""
-    return f'"{value}"' if isinstance(value, str) else repr(value)
+def show_value(value: object) -> str:
+    """A config value the way config.toml spells it: strings in double quotes, lists in brackets."""
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, list):
+        return "[" + ", ".join(show_value(item) for item in value) + "]"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return repr(value)
 
 
 # -- words ---------------------------------------------------------------------------------------------------
