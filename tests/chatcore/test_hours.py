@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chatcore.errors import ConfigError
 from chatcore.hours import WorkingHours, validate_hours
@@ -405,3 +407,36 @@ def test_the_design_example_is_valid() -> None:
         "special": {"2026-12-31": ["09:00-14:00"]},
     }
     assert validate_hours(table) == []
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    zone=st.sampled_from(["Europe/Berlin", "Europe/Moscow", "America/New_York", "Australia/Lord_Howe"]),
+    ranges=st.lists(
+        st.tuples(st.integers(0, 24 * 60 - 1), st.integers(1, 24 * 60)).filter(
+            lambda pair: pair[0] != pair[1]
+        ),
+        max_size=3,
+    ),
+    days=st.sets(st.sampled_from(["mon", "tue", "wed", "thu", "fri", "sat", "sun"])),
+    at=st.datetimes(min_value=datetime(2009, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)),
+)
+def test_is_open_next_open_and_next_close_agree(
+    zone: str, ranges: list[tuple[int, int]], days: set[str], at: datetime
+) -> None:
+    texts = [f"{_clock(start)}-{_clock(end)}" for start, end in ranges]
+    hours = WorkingHours.from_config({"timezone": zone, **dict.fromkeys(days, texts)})
+    just_before = timedelta(microseconds=1)
+    opens, closes = hours.next_open(at), hours.next_close(at)
+    assert hours.is_open(at) is (opens == at)
+    assert hours.is_open(at) is (closes != at)
+    if opens is not None:
+        assert hours.is_open(opens)
+        assert opens == at or not hours.is_open(opens - just_before)
+    if closes is not None:
+        assert not hours.is_open(closes)
+        assert closes == at or hours.is_open(closes - just_before)
