@@ -364,8 +364,11 @@ def _parse_channels(key: str, value: object, problems: list[ConfigError]) -> tup
 
 
 def _parse_duration(key: str, value: object, problems: list[ConfigError]) -> timedelta | None:
+    if not isinstance(value, str):
+        problems.append(ConfigError(key, f'must be a duration like "5m" or "12h", got {_show(value)}'))
+        return None
     try:
-        return parse_duration(value)  # type: ignore[arg-type]  # a non-string is refused inside
+        return parse_duration(value)
     except ValueError as error:
         problems.append(ConfigError(key, str(error)))
         return None

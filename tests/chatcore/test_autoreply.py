@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -63,8 +64,8 @@ RULES = load_autoreplies(
 )
 
 
-def situation(at: datetime, channel: str, trigger: str, **facts: object) -> AutoreplySituation:
-    return AutoreplySituation(at=at, channel=Channel(channel), trigger=Trigger(trigger), **facts)  # type: ignore[arg-type]
+def situation(at: datetime, channel: str, trigger: str, **facts: Any) -> AutoreplySituation:
+    return AutoreplySituation(at=at, channel=Channel(channel), trigger=Trigger(trigger), **facts)
 
 
 @pytest.mark.parametrize(
@@ -383,6 +384,11 @@ VALID = {"name": "after-hours", "when": "outside_hours", "trigger": "new_convers
             {"cooldown": "12 hours"},
             '[[autoreply]][0].cooldown: is not a duration like "90s", "5m", "12h" or "2d", got \'12 hours\'',
             id="cooldown",
+        ),
+        pytest.param(
+            {"cooldown": 12},
+            '[[autoreply]][0].cooldown: must be a duration like "5m" or "12h", got 12',
+            id="cooldown a number",
         ),
         pytest.param(
             {"trigger": "no_operator_reply"},
