@@ -55,12 +55,14 @@ _FORWARD_MARKER = re.compile(
     re.IGNORECASE,
 )
 _SIG_DELIMITER = re.compile(r"^--\s*$")
-_MOBILE_FOOTER = re.compile(
-    r"^\s*((sent|отправлено|отправлено)\s+(from|with|с|со|из)\s+\S.{0,60}"
-    r"|get outlook for (ios|android)|получите outlook для (ios|android)|скачайте outlook для (ios|android))"
-    r"\s*$",
+# Footers that name the device or the mail app; the generic "Sent from …" form only counts as the last line.
+_NAMED_FOOTER = re.compile(
+    r"^\s*((sent|отправлено)\s+(from|with|с|со|из)\s+.{0,30}"
+    r"(iphone|ipad|android|samsung|galaxy|huawei|xiaomi|mail\.ru|яндекс|yandex|outlook|gmail|blackberry)"
+    r".{0,30}|(get|получите|скачайте) outlook (for|для) (ios|android))\s*$",
     re.IGNORECASE,
 )
+_GENERIC_FOOTER = re.compile(r"^\s*(sent|отправлено)\s+(from|with|с|со|из)\s+\S.{0,40}$", re.IGNORECASE)
 _MAX_LINES_AFTER_DELIMITER = 15
 _MAX_LINES_AFTER_FOOTER = 2
 _MAX_JOINED_ATTRIBUTION = 400
@@ -117,7 +119,8 @@ def _attribution_size(lines: Sequence[str], index: int) -> int:
     following = lines[index + 1]
     if _is_attribution(following) and _ATTRIBUTION_HEAD.match(following):
         return 0
-    joined = f"{lines[index].rstrip()} {lines[index + 1].strip()}"
+    first = lines[index].rstrip()
+    joined = first + ("" if first.endswith("<") else " ") + following.strip()
     return 2 if len(joined) <= _MAX_JOINED_ATTRIBUTION and _is_attribution(joined) else 0
 
 
@@ -223,7 +226,9 @@ def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
         after = sum(1 for rest in lines[index + 1 :] if rest.strip())
         if _SIG_DELIMITER.match(line) and after <= _MAX_LINES_AFTER_DELIMITER:
             return lines[:index], lines[index:]
-        if _MOBILE_FOOTER.match(line) and after <= _MAX_LINES_AFTER_FOOTER:
+        if _NAMED_FOOTER.match(line) and after <= _MAX_LINES_AFTER_FOOTER:
+            return lines[:index], lines[index:]
+        if _GENERIC_FOOTER.match(line) and after == 0:
             return lines[:index], lines[index:]
     return lines, []
 
@@ -414,6 +419,7 @@ class _TextExtractor(HTMLParser):
         self._parts: list[str] = []
         self._hidden = 0
         self._pre = 0
+        self._paragraphs: list[bool] = []  # open <p> elements: True when it is an Outlook one-line <p>
 
     def _tail(self) -> str:
         return "".join(self._parts[-2:])[-2:]
@@ -426,13 +432,20 @@ class _TextExtractor(HTMLParser):
         if self._parts and not self._tail().endswith("\n\n"):
             self._parts.append("\n" if self._tail().endswith("\n") else "\n\n")
 
+    def _end_paragraph(self, outlook_line: bool) -> None:
+        if outlook_line:
+            self._line_break()
+        else:
+            self._paragraph_break()
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _HIDDEN_TAGS:
             self._hidden += 1
         elif tag == "br":
             self._parts.append("\n")
-        elif tag == "p" and not _is_outlook_line(attrs):
-            self._paragraph_break()
+        elif tag == "p":
+            self._paragraphs.append(_is_outlook_line(attrs))
+            self._end_paragraph(self._paragraphs[-1])
         elif tag in _BLOCK_TAGS:
             self._line_break()
         if tag == "pre":
@@ -444,7 +457,7 @@ class _TextExtractor(HTMLParser):
         if tag in _HIDDEN_TAGS:
             self._hidden = max(0, self._hidden - 1)
         elif tag == "p":
-            self._paragraph_break()
+            self._end_paragraph(self._paragraphs.pop() if self._paragraphs else False)
         elif tag in _BLOCK_TAGS:
             self._line_break()
         if tag == "pre":
