@@ -112,7 +112,7 @@ def _history_start(lines: Sequence[str]) -> tuple[int, frozenset[int]]:
 
 def _attribution_size(lines: Sequence[str], index: int) -> int:
     """1 or 2 when an attribution starts at ``index`` (Gmail wraps long ones over two lines), else 0."""
-    if _is_attribution(lines[index]):
+    if _is_attribution(lines[index], before_quote=_next_is_quote(lines, index)):
         return 1
     if index + 1 >= len(lines) or not lines[index + 1].strip() or _QUOTE_LINE.match(lines[index + 1]):
         return 0
@@ -124,10 +124,18 @@ def _attribution_size(lines: Sequence[str], index: int) -> int:
     return 2 if len(joined) <= _MAX_JOINED_ATTRIBUTION and _is_attribution(joined) else 0
 
 
-def _is_attribution(line: str) -> bool:
+def _is_attribution(line: str, before_quote: bool = False) -> bool:
     if _WROTE.match(line):
-        return bool(_HAS_EVIDENCE.search(line))
+        return before_quote or bool(_HAS_EVIDENCE.search(line))
     return bool(_ADDRESS_COLON.match(line))
+
+
+def _next_is_quote(lines: Sequence[str], index: int) -> bool:
+    """A ">" line follows, at most one blank line away."""
+    for line in lines[index + 1 : index + 3]:
+        if line.strip():
+            return bool(_QUOTE_LINE.match(line))
+    return False
 
 
 def _is_header_block(lines: Sequence[str], index: int) -> bool:
@@ -251,8 +259,10 @@ _VOID_TAGS = frozenset(
      "wbr"}
 )
 _QUOTE_CLASSES = frozenset(
-    {"gmail_quote", "gmail_quote_container", "gmail_attr", "moz-cite-prefix", "mail-quote-collapse"}
+    {"gmail_attr", "moz-cite-prefix", "mail-quote-collapse"}
 )
+# Gmail's div.gmail_quote also holds answers written between the quotes: only its parts go.
+_QUOTE_TAG_CLASSES = frozenset({"gmail_quote"})
 _SIGNATURE_CLASSES = frozenset({"gmail_signature", "moz-signature"})
 _SIGNATURE_IDS = frozenset({"signature", "applemailsignature"})
 # Outlook puts the original after these markers as siblings, so the rest of the parent goes.
@@ -277,7 +287,7 @@ def _classify(tag: str, attrs: list[tuple[str, str | None]]) -> _Removal | None:
         return _Removal("signature", _ELEMENT)
     if classes & _QUOTE_CLASSES or element_id in _QUOTE_IDS:
         return _Removal("quote", _ELEMENT)
-    if tag == "blockquote" and not _is_indent_only(values.get("style", "")):
+    if tag == "blockquote" and (classes & _QUOTE_TAG_CLASSES or not _is_indent_only(values.get("style", ""))):
         return _Removal("quote", _ELEMENT)
     return None
 
