@@ -171,6 +171,9 @@ def _has_answer_after_quote(lines: Sequence[str]) -> bool:
 
 
 def _only_signature(lines: Sequence[str]) -> bool:
+    first = next((line for line in lines if line.strip()), "")
+    if not (_SIG_DELIMITER.match(first) or _NAMED_FOOTER.match(first) or _GENERIC_FOOTER.match(first)):
+        return False
     kept, signature = _split_signature(list(lines))
     return bool(signature) and not any(line.strip() for line in kept)
 
@@ -230,8 +233,9 @@ def _introduced_by_colon(kept: Sequence[str]) -> bool:
 
 
 def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
+    after = sum(1 for line in lines if line.strip())  # non-blank lines after the current one
     for index, line in enumerate(lines):
-        after = sum(1 for rest in lines[index + 1 :] if rest.strip())
+        after -= bool(line.strip())
         if _SIG_DELIMITER.match(line) and after <= _MAX_LINES_AFTER_DELIMITER:
             return lines[:index], lines[index:]
         if _NAMED_FOOTER.match(line) and after <= _MAX_LINES_AFTER_FOOTER:
