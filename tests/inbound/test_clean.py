@@ -411,7 +411,8 @@ def _corpus() -> list[Case]:
         html = html_path.read_text(encoding="utf-8") if html_path.exists() else None
         text = text_path.read_text(encoding="utf-8") if text_path.exists() else ""
         expected = expected_path.read_text(encoding="utf-8").rstrip("\n")
-        cases.append(Case(str(expected_path.relative_to(CORPUS)), text, html, expected))
+        name = str(expected_path.relative_to(CORPUS)).removesuffix(".expected.txt")
+        cases.append(Case(name, text, html, expected))
     return cases
 
 
