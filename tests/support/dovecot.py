@@ -238,15 +238,25 @@ class Dovecot:
 
     @staticmethod
     def _wait_until_group_gone(pgid: int, timeout: float = 5.0) -> None:
+        """Wait until no live process is left in the group; zombies hold no ports and are ignored."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                os.killpg(pgid, 0)
-            except ProcessLookupError:
-                return
-            time.sleep(0.02)
+        while _live_group_members(pgid) and time.monotonic() < deadline:
+            time.sleep(0.01)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, signal.SIGKILL)
+
+
+def _live_group_members(pgid: int) -> list[int]:
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        state, process_group = fields[0], int(fields[2])
+        if process_group == pgid and state not in ("Z", "X"):
+            members.append(int(stat.parent.name))
+    return members
 
 
 def _group_name(gid: int) -> str:
