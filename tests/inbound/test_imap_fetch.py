@@ -311,6 +311,15 @@ def test_idle_delivers_new_mail_while_run_is_waiting(dovecot: Dovecot, support: 
     print(f"\nIDLE delivery latency (IMAP APPEND done -> sink.put): {latency * 1000:.0f} ms")
 
 
+def test_idle_renewal_keeps_delivering(dovecot: Dovecot, support: str) -> None:
+    sink = MemorySink()
+    account = account_for(dovecot, support, idle_renew=0.2, poll_interval=3600.0)
+    with running(ImapFetcher(account, sink, MemoryCursors())):
+        time.sleep(1.0)  # several IDLE / DONE / IDLE rounds
+        dovecot.append(support, "INBOX", message("After renewals"))
+        assert wait_until(lambda: len(sink.puts) == 1, timeout=5)
+
+
 @pytest.mark.parametrize("graceful", [True, False], ids=["server-restart", "server-crash"])
 def test_run_reconnects_after_the_server_drops_the_connection_during_idle(
     dovecot: Dovecot, support: str, graceful: bool
