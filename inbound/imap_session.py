@@ -42,6 +42,7 @@ class ImapAccount:
     poll_interval: float = 60.0
     idle_renew: float = 600.0
     timeout: float = 30.0
+    ca_file: str | None = None  # PEM CAs to trust instead of the system's (private CA, self-signed)
     reconnect_min: float = 1.0  # first delay after a failure; doubles up to reconnect_max
     reconnect_max: float = 300.0
 
@@ -72,7 +73,7 @@ class ImapSession:
         client = _connect(account)
         try:
             if account.starttls:
-                client.starttls(ssl.create_default_context())
+                client.starttls(_tls_context(account))
             client.login(account.username, account.password)
             if account.processed_folder is not None:
                 _ensure_folder(client, account.processed_folder)
@@ -162,12 +163,17 @@ class ImapSession:
 
 
 def _connect(account: ImapAccount) -> IMAPClient:
-    context = ssl.create_default_context() if account.tls else None
+    context = _tls_context(account) if account.tls else None
     client = IMAPClient(
         account.host, port=account.port, ssl=account.tls, ssl_context=context, timeout=account.timeout
     )
     _enable_keepalive(client.socket())
     return client
+
+
+def _tls_context(account: ImapAccount) -> ssl.SSLContext:
+    """Certificates and host names are always verified; `ca_file` only changes whom to trust."""
+    return ssl.create_default_context(cafile=account.ca_file)
 
 
 def _enable_keepalive(sock: socket.socket) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -207,6 +208,43 @@ def test_several_accounts_and_folders_keep_separate_keys_and_cursors(dovecot: Do
     assert uids_in(dovecot, support, "Escalated") == []
     assert len(uids_in(dovecot, support, "Escalated-done")) == 1
     assert len(uids_in(dovecot, support, "INBOX")) == 1  # keep mode
+
+
+@pytest.mark.parametrize("mode", ["implicit-tls", "starttls"])
+def test_fetches_over_verified_tls(mode: str) -> None:
+    with Dovecot(tls=True) as server:
+        server.add_user("support", PASSWORD)
+        server.append("support", "INBOX", message("Over TLS"))
+        tls = {"tls": True, "port": server.tls_port} if mode == "implicit-tls" else {"starttls": True}
+        account = account_for(server, "support", ca_file=str(server.cert_path), **tls)
+        sink = MemorySink()
+        fetcher = ImapFetcher(account, sink, MemoryCursors())
+        assert fetcher.fetch_once() == 1
+        fetcher.close()
+        assert sink.puts[0][1] == message("Over TLS")
+
+
+def test_idle_over_tls_delivers_and_survives_a_server_crash() -> None:
+    with Dovecot(tls=True) as server:
+        server.add_user("support", PASSWORD)
+        tls = {"tls": True, "port": server.tls_port, "ca_file": str(server.cert_path)}
+        account = account_for(server, "support", poll_interval=3600.0, **tls)
+        sink = MemorySink()
+        with running(ImapFetcher(account, sink, MemoryCursors())):
+            time.sleep(0.3)
+            server.append("support", "INBOX", message("TLS IDLE"))
+            assert wait_until(lambda: len(sink.puts) == 1, timeout=5)
+            server.restart(graceful=False)
+            server.append("support", "INBOX", message("TLS after crash"))
+            assert wait_until(lambda: len(sink.puts) == 2, timeout=8)
+
+
+def test_an_untrusted_certificate_is_refused() -> None:
+    with Dovecot(tls=True) as server:
+        server.add_user("support", PASSWORD)
+        account = account_for(server, "support", tls=True, port=server.tls_port)  # system CAs only
+        with pytest.raises(ssl.SSLCertVerificationError):
+            ImapFetcher(account, MemorySink(), MemoryCursors()).fetch_once()
 
 
 # -- failures never lose mail ----------------------------------------------------------------------

@@ -35,7 +35,7 @@ state_dir = {dir}/state
 log_path = {dir}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_max_userip_connections = 200
@@ -58,7 +58,7 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    port = {tls_port}
   }}
 }}
 service anvil {{
@@ -76,14 +76,20 @@ def free_loopback_port() -> int:
 class Dovecot:
     """One Dovecot instance; start() / stop() / restart(), or use it as a context manager."""
 
-    def __init__(self, run_as: str = "dvtest", extra_config: str = "", startup_timeout: float = 10.0) -> None:
+    def __init__(
+        self, run_as: str = "dvtest", extra_config: str = "", tls: bool = False, startup_timeout: float = 10.0
+    ) -> None:
         """`extra_config` is appended to dovecot.conf, e.g. `imap_capability = IMAP4rev1 UIDPLUS`
-        to play a server without IDLE or MOVE."""
+        to play a server without IDLE or MOVE. `tls=True` makes a self-signed certificate for
+        127.0.0.1 (`cert_path`, to trust in clients), offers STARTTLS on `port` and implicit TLS on
+        `tls_port`."""
         self.run_as = run_as
         self.extra_config = extra_config
+        self.tls = tls
         self.startup_timeout = startup_timeout
         self.host = "127.0.0.1"
         self.port = free_loopback_port()
+        self.tls_port = free_loopback_port() if tls else 0
         self.dir = Path(tempfile.mkdtemp(prefix="relaydesk-dovecot-"))
         self._passwords: dict[str, str] = {}
         self._process: subprocess.Popen[bytes] | None = None
@@ -110,6 +116,9 @@ class Dovecot:
     def start(self) -> None:
         if self.running:
             return
+        # After a crash stop the old master may linger as a zombie for a moment; Dovecot would take
+        # its pid file for a running instance.
+        (self.dir / "run" / "master.pid").unlink(missing_ok=True)
         self._process = subprocess.Popen(
             ["runuser", "-u", self.run_as, "--", DOVECOT_BINARY, "-F", "-c", str(self.config_path)],
             start_new_session=True,
@@ -190,12 +199,33 @@ class Dovecot:
         group = _group_name(self._gid)
         for sub in ("run", "state", "home"):
             (self.dir / sub).mkdir()
-        text = _CONFIG.format(dir=self.dir, user=self.run_as, group=group, port=self.port)
+        if self.tls:
+            self._make_certificate()
+            ssl_settings = f"ssl = yes\nssl_cert = <{self.cert_path}\nssl_key = <{self.dir / 'key.pem'}"
+        else:
+            ssl_settings = "ssl = no"
+        ports = {"port": self.port, "tls_port": self.tls_port}
+        text = _CONFIG.format(dir=self.dir, user=self.run_as, group=group, ssl=ssl_settings, **ports)
         text += self.extra_config + "\n"
         self._write_owned(self.config_path, text)
         self._write_owned(self.dir / "users", "")
         for path in (self.dir, *self.dir.iterdir()):
             os.chown(path, self._uid, self._gid)
+
+    @property
+    def cert_path(self) -> Path:
+        return self.dir / "cert.pem"
+
+    def _make_certificate(self) -> None:
+        key = self.dir / "key.pem"
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+             "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+             "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+             "-keyout", str(key), "-out", str(self.cert_path)],
+            capture_output=True, check=True, timeout=30,
+        )  # fmt: skip
+        os.chown(key, self._uid, self._gid)
 
     def _write_owned(self, path: Path, text: str) -> None:
         partial = path.with_suffix(".partial")
