@@ -11,7 +11,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from chatcore.autoreply import AutoreplyRule, load_autoreplies, validate_autoreplies
 from chatcore.errors import ConfigError
+from chatcore.hours import WorkingHours, validate_hours
 from chatcore.units import parse_duration, parse_size
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -188,6 +190,12 @@ class Settings(BaseModel):
             raise ValueError("[site].secret_key: is empty; set it or secret_key_env")
         return self
 
+    def working_hours(self) -> WorkingHours:
+        return WorkingHours.from_config(self.hours) if self.hours else WorkingHours.always_open()
+
+    def autoreply_rules(self) -> tuple[AutoreplyRule, ...]:
+        return load_autoreplies([dict(table) for table in self.autoreply])
+
     def path(self, relative: str) -> Path:
         """A path from the config, relative to the directory of config.toml."""
         return Path(self.base_dir, relative)
@@ -214,8 +222,7 @@ def settings_from_mapping(raw: dict[str, Any], env: Mapping[str, str], base_dir:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
         problems.extend(_describe(error, raw) for error in exc.errors())
-    if settings is not None:
-        problems.extend(_validate_rules(settings))
+    problems.extend(_validate_rules(raw))
     if problems:
         raise SettingsError(problems)
     assert settings is not None
@@ -250,20 +257,15 @@ def _fill_from_env(
         problems.append(f"{where}.{key}_env: the environment variable {variable} is not set")
 
 
-def _validate_rules(settings: Settings) -> list[str]:
+def _validate_rules(raw: Mapping[str, Any]) -> list[str]:
     """Hours and autoreply tables are checked by the domain, which knows their meaning."""
-    problems: list[str] = []
-    if not settings.hours and not settings.autoreply:
-        return problems
-    from chatcore import autoreply, hours
-
-    problems.extend(str(error) for error in hours.validate_hours(settings.hours))
-    for index, table in enumerate(settings.autoreply):
-        try:
-            autoreply.AutoreplyRule.from_config(table, index)
-        except ConfigError as error:
-            problems.append(str(error))
-    return problems
+    errors: list[ConfigError] = []
+    hours, rules = raw.get("hours"), raw.get("autoreply", [])
+    if isinstance(hours, Mapping) and hours:
+        errors.extend(validate_hours(hours))
+    if isinstance(rules, list):
+        errors.extend(validate_autoreplies(rules))
+    return [str(error) for error in errors]
 
 
 def _describe(error: Any, raw: Mapping[str, Any]) -> str:
