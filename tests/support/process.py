@@ -1,0 +1,105 @@
+"""The real `relaydesk serve` process, started from a config the test writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.support.dovecot import free_loopback_port
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def write_config(path: Path, sections: dict[str, dict[str, Any]]) -> None:
+    lines = []
+    for name, table in sections.items():
+        lines.append(f"[{name}]")
+        lines.extend(f"{key} = {toml_value(value)}" for key, value in table.items())
+        lines.append("")
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+class RelaydeskProcess:
+    def __init__(self, workdir: Path, database_url: str, relay_port: int, **overrides: dict[str, Any]) -> None:
+        self.workdir = workdir
+        self.web_port = free_loopback_port()
+        self.smtp_port = free_loopback_port()
+        self.config = workdir / "config.toml"
+        sections: dict[str, dict[str, Any]] = {
+            "site": {"name": "Acme Help", "secret_key": "integration-secret", "base_url": "http://desk.test"},
+            "web": {"host": "127.0.0.1", "port": self.web_port},
+            "database": {"url": database_url},
+            "mail": {"address": "support@example.com", "from_name": "Acme Support"},
+            "inbound.smtp": {"host": "127.0.0.1", "port": self.smtp_port},
+            "outbound": {"transport": "smtp", "host": "127.0.0.1", "port": relay_port},
+            "notifications": {"operator_email_delay": "1s", "visitor_email_delay": "3s"},
+        }
+        for name, values in overrides.items():
+            sections[name.replace("__", ".")] = {**sections.get(name.replace("__", "."), {}), **values}
+        write_config(self.config, sections)
+        self._process: subprocess.Popen[bytes] | None = None
+        self.log = workdir / "serve.log"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bridge", "--config", str(self.config), *args],
+            cwd=REPO, capture_output=True, text=True, timeout=60, check=False,
+        )
+
+    def start(self) -> RelaydeskProcess:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        handle = self.log.open("ab")
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "bridge", "--config", str(self.config), "serve"],
+            cwd=REPO, stdout=handle, stderr=subprocess.STDOUT, env=env,
+        )
+        self._wait_ready()
+        return self
+
+    def _wait_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self._process is not None
+            if self._process.poll() is not None:
+                raise AssertionError(f"relaydesk serve exited:\n{self.log.read_text()}")
+            try:
+                if httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"relaydesk serve did not start:\n{self.log.read_text()}")
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        if self._process is None:
+            return 0
+        self._process.send_signal(sig)
+        try:
+            code = self._process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            code = self._process.wait()
+        self._process = None
+        return code
