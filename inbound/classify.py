@@ -48,6 +48,7 @@ def classify(
         _loop(mail, own_addresses, own_origin)
         or _bounce(mail)
         or _auto_header(mail)
+        or _other_report(mail)
         or _list(mail)
         or _precedence(mail)
         or _null_sender(mail, envelope_sender)
@@ -125,6 +126,14 @@ def _auto_header(mail: ParsedMail) -> Classification | None:
         value = mail.header(name)
         if value is not None:
             return Classification(MailKind.AUTO, f"{name}: {value.strip()}".rstrip(": "))
+    return None
+
+
+def _other_report(mail: ParsedMail) -> Classification | None:
+    """Read receipts and other RFC 6522 reports are machine-made even without Auto-Submitted."""
+    content_type = (mail.header("Content-Type") or "").strip()
+    if content_type.lower().startswith("multipart/report"):
+        return Classification(MailKind.AUTO, f"Content-Type: {content_type.split(';', 1)[0]}")
     return None
 
 
