@@ -25,7 +25,8 @@ def test_gmail_reply_gives_addresses_threading_and_russian_text(mail_bytes: Load
     assert mail.subject == "Re: Заказ №1234 — не пришёл"
     assert mail.date == datetime(2025, 3, 3, 18, 15, 1, tzinfo=UTC)
     assert "Заказ так и не пришёл. Hello from Gmail." in mail.text
-    assert mail.html is not None and "<div>Заказ так и не пришёл" in mail.html
+    assert mail.html is not None
+    assert "<div>Заказ так и не пришёл" in mail.html
     assert mail.defects == ()
 
 
@@ -64,9 +65,11 @@ def test_apple_mail_prefers_plain_part_and_keeps_inline_image(mail_bytes: Load) 
     assert mail.subject == "Re: Скриншот"
     assert mail.text == "Смотрите скриншот:\n\n> Пришлите, пожалуйста, скриншот."
     (image,) = mail.attachments
-    assert image.inline and image.filename == "screen.png"
+    assert image.inline
+    assert image.filename == "screen.png"
     assert image.content_id == "F3A1C2D4-5B6E-4F70-8192-A3B4C5D6E7F8"
-    assert mail.html is not None and f'src="cid:{image.content_id}"' in mail.html
+    assert mail.html is not None
+    assert f'src="cid:{image.content_id}"' in mail.html
     assert "apple-inline" not in mail.html
 
 
@@ -173,7 +176,8 @@ def test_attached_message_is_one_attachment_not_body_text() -> None:
     assert mail.text == "Outer body."
     (forwarded,) = mail.attachments
     assert forwarded.content_type == "message/rfc822"
-    assert b"Inner body." in forwarded.data and b"Subject: inner" in forwarded.data
+    assert b"Inner body." in forwarded.data
+    assert b"Subject: inner" in forwarded.data
 
 
 def test_unparseable_from_leaves_empty_address_and_keeps_name() -> None:
