@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from email import policy
 from email.message import Message
 from email.parser import BytesParser
+from email.policy import Policy
 from email.utils import getaddresses, parsedate_to_datetime
 from urllib.parse import unquote
 
@@ -88,6 +89,7 @@ class MailRejected(Exception):
 _UNDECLARED = frozenset(
     {"", "us-ascii", "ascii", "unknown-8bit", "x-unknown", "unknown", "8bit", "default", "x-user-defined"}
 )
+_CHARSET_NAME = re.compile(r"[a-z0-9][a-z0-9._:()+-]{0,39}")
 _UNSAFE_CODECS = frozenset({"idna", "punycode", "unicode-escape", "raw-unicode-escape", "undefined"})
 _CYRILLIC_CODECS = frozenset({"cp1251", "koi8-r", "koi8-u", "iso8859-5", "cp866", "mac-cyrillic"})
 # Relative frequency of Russian letters (per cent); good decodings score high, mojibake scores low.
@@ -105,11 +107,11 @@ _LETTER_FREQUENCY = dict(
 def _codec_for(declared: str | None) -> str | None:
     """Python codec name for a declared charset; None when undeclared, unknown or unusable."""
     name = (declared or "").strip().strip("\"'").lower().split("*", 1)[0]
-    if name in _UNDECLARED:
+    if name in _UNDECLARED or not _CHARSET_NAME.fullmatch(name):
         return None
     try:
         codec = codecs.lookup(name).name
-    except LookupError:
+    except (LookupError, ValueError):
         return None
     return None if codec in _UNSAFE_CODECS else codec
 
@@ -346,7 +348,7 @@ _DELIMITER_LINE = re.compile(rb'^--([^\s"]{1,200}?)(?:--)?[ \t]*\r?$', re.M)
 _MAX_RECOVERIES = 5
 
 
-def _recover_multipart(part: Message, defects: list[str]) -> bool:
+def _recover_multipart(part: Message, mail_policy: Policy, defects: list[str]) -> bool:
     """Re-split a multipart whose declared boundary never appears, using the delimiter actually used."""
     body = part.get_payload(decode=True)
     if not isinstance(body, bytes):
@@ -356,7 +358,7 @@ def _recover_multipart(part: Message, defects: list[str]) -> bool:
     if marker is None:
         return False
     head = f'Content-Type: {part.get_content_type()}; boundary="'.encode() + marker + b'"\r\n\r\n'
-    recovered = BytesParser(policy=policy.default).parsebytes(head + body)
+    recovered = BytesParser(policy=mail_policy).parsebytes(head + body)
     children = _children(recovered)
     if not children:
         return False
@@ -366,7 +368,7 @@ def _recover_multipart(part: Message, defects: list[str]) -> bool:
     return True
 
 
-def _repair_multiparts(message: Message, defects: list[str]) -> None:
+def _repair_multiparts(message: Message, mail_policy: Policy, defects: list[str]) -> None:
     recoveries = 0
     stack = [message]
     while stack:
@@ -374,7 +376,7 @@ def _repair_multiparts(message: Message, defects: list[str]) -> None:
         is_broken = part.get_content_maintype() == "multipart" and not part.is_multipart()
         if is_broken and recoveries < _MAX_RECOVERIES:
             recoveries += 1
-            _recover_multipart(part, defects)
+            _recover_multipart(part, mail_policy, defects)
         if part.get_content_maintype() != "message":
             stack.extend(_children(part))
 
@@ -535,7 +537,7 @@ def parse_mail(raw: bytes, limits: ParseLimits | None = None) -> ParsedMail:
     limits = limits or ParseLimits()
     _prescan(raw, limits)
     try:
-        return _parse(raw, limits)
+        return _parse_guarded(raw, limits)
     except MailRejected:
         raise
     except RecursionError as error:
@@ -545,11 +547,21 @@ def parse_mail(raw: bytes, limits: ParseLimits | None = None) -> ParsedMail:
         raise MailRejected(reason[:300]) from error
 
 
-def _parse(raw: bytes, limits: ParseLimits) -> ParsedMail:
-    defects: list[str] = []
-    message = BytesParser(policy=policy.default).parsebytes(raw)
+def _parse_guarded(raw: bytes, limits: ParseLimits) -> ParsedMail:
+    """policy.default first; if its structured-header parser breaks on hostile input, compat32."""
+    try:
+        return _parse(raw, limits, policy.default, [])
+    except (MailRejected, RecursionError):
+        raise
+    except Exception as error:  # a stdlib bug on bad input must not lose the mail
+        note = f"structured header parsing failed ({type(error).__name__}); re-read with the compat32 parser"
+        return _parse(raw, limits, policy.compat32, [note])
+
+
+def _parse(raw: bytes, limits: ParseLimits, mail_policy: Policy, defects: list[str]) -> ParsedMail:
+    message = BytesParser(policy=mail_policy).parsebytes(raw)
     _check_tree(message, limits, defects)
-    _repair_multiparts(message, defects)
+    _repair_multiparts(message, mail_policy, defects)
     _check_tree(message, limits, [])
     if "content-type" not in message:
         defects.append("missing Content-Type header; body read as text")
