@@ -16,6 +16,7 @@ from bridge.settings import Settings
 from bridge.tokens import TokenCodec
 from chatcore.clock import Clock
 from chatcore.events import Event
+from inbound.imap_fetch import ImapAccount
 from inbound.spool import FileSpool
 from outbound.render import EmailRenderer
 from outbound.transport import MaildirTransport, MailTransport, SmtpRelay, SmtpTransport
@@ -78,3 +79,26 @@ def build_transport(settings: Settings) -> MailTransport:
 
 def build_file_spool(settings: Settings) -> FileSpool:
     return FileSpool(settings.path(settings.inbound.smtp.spool_dir))
+
+
+def imap_accounts(settings: Settings) -> list[ImapAccount]:
+    """One fetcher account per [[inbound.imap]] table (ConfigError when a combination is invalid)."""
+    return [
+        ImapAccount(
+            name=account.name,
+            host=account.host,
+            port=account.port,
+            tls=account.tls,
+            starttls=account.starttls,
+            username=account.username,
+            password=account.password,
+            folder=account.folder,
+            processed_folder=account.processed_folder,
+            idle=account.idle,
+            poll_interval=account.poll_interval.total_seconds(),
+            idle_renew=account.idle_renew.total_seconds(),
+            timeout=account.timeout.total_seconds(),
+            ca_file=str(settings.path(account.ca_file)) if account.ca_file else None,
+        )
+        for account in settings.inbound.imap
+    ]

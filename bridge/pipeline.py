@@ -37,7 +37,7 @@ from chatcore.models import (
 from chatcore.services import Desk, NewMessage
 from inbound.classify import Classification, MailKind, classify
 from inbound.clean import CleanedReply, clean_reply
-from inbound.parse import MailRejected, ParsedMail, parse_mail
+from inbound.parse import MailRejected, ParseLimits, ParsedMail, parse_mail
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
@@ -75,7 +75,8 @@ class Quarantined(Exception):
 
 def parse(item: Item, session: Session, context: Context) -> Item:
     try:
-        return replace(item, mail=parse_mail(item.raw))
+        limits = ParseLimits(max_size=context.settings.inbound.smtp.max_message_size)
+        return replace(item, mail=parse_mail(item.raw, limits))
     except MailRejected as exc:
         raise Quarantined("parse", exc.reason) from exc
 

@@ -17,13 +17,16 @@ from enum import StrEnum
 import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bridge.app import build_file_spool, build_transport, build_web_app
+import threading
+
+from bridge.app import build_file_spool, build_transport, build_web_app, imap_accounts
 from bridge.context import Context
 from bridge.delivery import deliver_due
-from bridge.inbound_store import drain_file_spool
+from bridge.inbound_store import DatabaseCursorStore, DatabaseSpoolSink, drain_file_spool
 from bridge.jobs import run_due_jobs
 from bridge.notifications import JOB_HANDLERS
 from bridge.pipeline import process_pending
+from inbound.imap_fetch import ImapFetcher
 from inbound.smtp_server import ListenConfig, Mailbox, SpoolingHandler, start_server
 
 log = logging.getLogger("relaydesk")
@@ -57,6 +60,8 @@ async def serve(context: Context, role: Role = Role.ALL) -> None:
         tasks.append(asyncio.create_task(_run_web(context, stop)))
     if role in (Role.ALL, Role.MAIL) and context.settings.inbound.smtp.enabled:
         closers.append(await _start_smtp(context, wake))
+    if role in (Role.ALL, Role.MAIL):
+        tasks.extend(_start_imap(context, stop, wake))
     if role in (Role.ALL, Role.MAIL, Role.WORKER):
         tasks.append(asyncio.create_task(_worker_loop(context, stop, wake)))
     if role in (Role.ALL, Role.WORKER):
@@ -107,6 +112,35 @@ async def _start_smtp(context: Context, wake: asyncio.Event) -> Callable[[], Non
     )
     log.info("SMTP%s listening on %s:%s", " (LMTP)" if smtp.lmtp else "", smtp.host, smtp.port)
     return server.close
+
+
+def _start_imap(context: Context, stop: asyncio.Event, wake: asyncio.Event) -> list[asyncio.Task[None]]:
+    """A thread per IMAP account; each stops within a second of the stop event."""
+    loop = asyncio.get_running_loop()
+    sink, cursors = _WakingSink(DatabaseSpoolSink(context), loop, wake), DatabaseCursorStore(context)
+    thread_stop = threading.Event()
+
+    async def run(fetcher: ImapFetcher) -> None:
+        worker = asyncio.create_task(asyncio.to_thread(fetcher.run, thread_stop))
+        await stop.wait()
+        thread_stop.set()
+        await worker
+
+    return [
+        asyncio.create_task(run(ImapFetcher(account, sink, cursors, logger=log)))
+        for account in imap_accounts(context.settings)
+    ]
+
+
+class _WakingSink:
+    """Stores through the database sink, then wakes the worker so IMAP mail is processed at once."""
+
+    def __init__(self, inner: DatabaseSpoolSink, loop: asyncio.AbstractEventLoop, wake: asyncio.Event) -> None:
+        self.inner, self.loop, self.wake = inner, loop, wake
+
+    def put(self, source_key: str, raw: bytes) -> None:
+        self.inner.put(source_key, raw)
+        self.loop.call_soon_threadsafe(self.wake.set)
 
 
 async def _worker_loop(context: Context, stop: asyncio.Event, wake: asyncio.Event) -> None:

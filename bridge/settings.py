@@ -114,8 +114,13 @@ class ImapSettings(BaseModel):
     processed_folder: str | None = None
     idle: bool = True
     poll_interval: timedelta = timedelta(seconds=60)
+    idle_renew: timedelta = timedelta(minutes=10)
+    timeout: timedelta = timedelta(seconds=30)
+    ca_file: str | None = None
 
-    _dur = field_validator("poll_interval", mode="before")(classmethod(lambda cls, v: _duration(v)))
+    _dur = field_validator("poll_interval", "idle_renew", "timeout", mode="before")(
+        classmethod(lambda cls, v: _duration(v))
+    )
 
 
 class InboundSettings(BaseModel):
