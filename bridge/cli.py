@@ -60,14 +60,18 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     init = commands.add_parser("init", help="write a config with a random secret and create the database")
-    init.add_argument("--if-missing", action="store_true", help="keep an existing config; create what is missing")
+    init.add_argument(
+        "--if-missing", action="store_true", help="keep an existing config; create what is missing"
+    )
     init.set_defaults(handler=cmd_init)
 
     run = commands.add_parser("serve", help="run the web app, SMTP server, worker and scheduler")
     run.add_argument("--role", choices=[r.value for r in Role], default=Role.ALL.value)
     run.set_defaults(handler=cmd_serve)
 
-    commands.add_parser("migrate", help="bring the database schema up to date").set_defaults(handler=cmd_migrate)
+    commands.add_parser("migrate", help="bring the database schema up to date").set_defaults(
+        handler=cmd_migrate
+    )
 
     operator = commands.add_parser("operator", help="manage operators")
     operator_commands = operator.add_subparsers(dest="operator_command", required=True, metavar="ACTION")
@@ -180,7 +184,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _export_row(session: Session, conversation: Conversation, operators: dict[int | None, str]) -> dict[str, Any]:
+def _export_row(
+    session: Session, conversation: Conversation, operators: dict[int | None, str]
+) -> dict[str, Any]:
     contact = session.get(Contact, conversation.contact_id)
     tags = session.exec(
         select(Tag.name)

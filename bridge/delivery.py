@@ -22,8 +22,13 @@ def deliver_due(context: Context, transport: MailTransport, limit: int = 50) -> 
     """Send what is due; returns how many rows were tried."""
     with transaction(context.engine) as session:
         claimed = claim_due(
-            session, OutboxMail, now=context.clock.now(), lease=LEASE,
-            due_column=col(OutboxMail.next_attempt_at), pending=OutboxStatus.PENDING, limit=limit,
+            session,
+            OutboxMail,
+            now=context.clock.now(),
+            lease=LEASE,
+            due_column=col(OutboxMail.next_attempt_at),
+            pending=OutboxStatus.PENDING,
+            limit=limit,
         )
         batch = [(row.id, row.envelope_from, row.recipient, row.raw) for row in claimed]
     for row_id, envelope_from, recipient, raw in batch:

@@ -38,7 +38,7 @@ class _PoTranslations(gettext.NullTranslations):
             if isinstance(message.id, tuple):
                 self._plural[message.id[0]] = tuple(message.string)
             else:
-                self._singular[message.id] = str(message.string)
+                self._singular[str(message.id)] = str(message.string)
         self._plural_forms = gettext.c2py(catalog.plural_expr)
 
     def gettext(self, message: str) -> str:

@@ -45,8 +45,13 @@ def run_due_jobs(context: Context, handlers: Mapping[str, JobHandler], limit: in
     now = context.clock.now()
     with transaction(context.engine) as session:
         claimed = claim_due(
-            session, Job, now=now, lease=LEASE, due_column=col(Job.due_at),
-            pending=JobStatus.PENDING, limit=limit,
+            session,
+            Job,
+            now=now,
+            lease=LEASE,
+            due_column=col(Job.due_at),
+            pending=JobStatus.PENDING,
+            limit=limit,
         )
         ids = [job.id for job in claimed]
     for job_id in ids:

@@ -37,7 +37,7 @@ from chatcore.models import (
 from chatcore.services import Desk, NewMessage
 from inbound.classify import Classification, MailKind, classify
 from inbound.clean import CleanedReply, clean_reply
-from inbound.parse import MailRejected, ParseLimits, ParsedMail, parse_mail
+from inbound.parse import MailRejected, ParsedMail, ParseLimits, parse_mail
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
@@ -109,7 +109,9 @@ def route_mail(item: Item, session: Session, context: Context) -> Item:
     if item.duplicate or _kind(item) is MailKind.LOOP:
         return item
     try:
-        found = route(session, context.codec, context.settings.mail.address, _mail(item), list(item.envelope_to))
+        found = route(
+            session, context.codec, context.settings.mail.address, _mail(item), list(item.envelope_to)
+        )
     except Rejected as exc:
         raise Quarantined("route", exc.reason) from exc
     return replace(item, route=found)
@@ -147,8 +149,13 @@ def process_pending(context: Context, limit: int = 20) -> int:
     """Claim pending spool items and run each through the steps; returns how many were taken."""
     with transaction(context.engine) as session:
         claimed = claim_due(
-            session, SpoolItem, now=context.clock.now(), lease=LEASE,
-            due_column=col(SpoolItem.received_at), pending=SpoolStatus.PENDING, limit=limit,
+            session,
+            SpoolItem,
+            now=context.clock.now(),
+            lease=LEASE,
+            due_column=col(SpoolItem.received_at),
+            pending=SpoolStatus.PENDING,
+            limit=limit,
         )
         ids = [row.id or 0 for row in claimed]
     for spool_id in ids:

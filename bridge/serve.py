@@ -11,13 +11,12 @@ import contextlib
 import logging
 import signal
 import ssl
+import threading
 from collections.abc import Callable, Iterator
 from enum import StrEnum
 
 import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
-import threading
 
 from bridge.app import build_file_spool, build_transport, build_web_app, imap_accounts
 from bridge.context import Context
@@ -135,7 +134,9 @@ def _start_imap(context: Context, stop: asyncio.Event, wake: asyncio.Event) -> l
 class _WakingSink:
     """Stores through the database sink, then wakes the worker so IMAP mail is processed at once."""
 
-    def __init__(self, inner: DatabaseSpoolSink, loop: asyncio.AbstractEventLoop, wake: asyncio.Event) -> None:
+    def __init__(
+        self, inner: DatabaseSpoolSink, loop: asyncio.AbstractEventLoop, wake: asyncio.Event
+    ) -> None:
         self.inner, self.loop, self.wake = inner, loop, wake
 
     def put(self, source_key: str, raw: bytes) -> None:

@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 MAC_BYTES = 10  # 80 bits: forging one by guessing is out of reach at mail speeds
-TOKEN_PATTERN = r"[a-z2-7]{20,60}"
+TOKEN_PATTERN = r"[a-z2-7]{20,60}"  # noqa: S105  (a regex, not a secret)
 _MESSAGE_ID = re.compile(rf"^rd\.({TOKEN_PATTERN})\.[a-z0-9]+@", re.IGNORECASE)
-_ADDRESS = re.compile(rf"^(?P<local>[^+@]+)\+(?P<bounce>b\.)?(?P<token>{TOKEN_PATTERN})@(?P<domain>.+)$", re.I)
+_ADDRESS = re.compile(
+    rf"^(?P<local>[^+@]+)\+(?P<bounce>b\.)?(?P<token>{TOKEN_PATTERN})@(?P<domain>.+)$", re.I
+)
 
 
 class Party(StrEnum):

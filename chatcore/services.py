@@ -84,7 +84,9 @@ class Desk:
         self._advance_read_mark(operator, conversation, _last_message_id(posted))
         return posted
 
-    def post_note(self, conversation: Conversation, operator: Operator, message: NewMessage) -> list[ev.Event]:
+    def post_note(
+        self, conversation: Conversation, operator: Operator, message: NewMessage
+    ) -> list[ev.Event]:
         self._require_active(operator)
         posted = self._post(conversation, message, AuthorKind.OPERATOR, operator, is_note=True)
         self._advance_read_mark(operator, conversation, _last_message_id(posted))

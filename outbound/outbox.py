@@ -44,7 +44,7 @@ def enqueue(
 
 def next_wait(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min, 4 min … capped at one hour."""
-    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_WAIT)
+    return min(FIRST_RETRY * (1 << min(max(attempts - 1, 0), 16)), LONGEST_WAIT)
 
 
 def record_sent(row: OutboxMail, now: datetime) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import mailbox
 import smtplib
-import socket
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,11 +65,11 @@ class SmtpTransport:
             client.sendmail(envelope_from, [recipient], raw)
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = exc.recipients[recipient]
-            self._fail(code, reply.decode("utf-8", "replace"))
+            self._fail(code, _text(reply))
         except smtplib.SMTPResponseException as exc:
             self.close()
-            self._fail(exc.smtp_code, exc.smtp_error.decode("utf-8", "replace"))
-        except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+            self._fail(exc.smtp_code, _text(exc.smtp_error))
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             self.close()
             raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
 
@@ -110,3 +109,7 @@ class SmtpTransport:
         if 500 <= code < 600:
             raise PermanentFailure(message)
         raise TemporaryFailure(message)
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply

@@ -10,6 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from starlette.requests import Request
 
+
 def hash_password(password: str) -> str:
     return PasswordHasher().hash(password)
 
@@ -34,7 +35,9 @@ def csrf_token(request: Request) -> str:
 
 def csrf_ok(request: Request, submitted: object) -> bool:
     expected = request.session.get("csrf")
-    return isinstance(expected, str) and isinstance(submitted, str) and hmac.compare_digest(expected, submitted)
+    return (
+        isinstance(expected, str) and isinstance(submitted, str) and hmac.compare_digest(expected, submitted)
+    )
 
 
 def operator_id(request: Request) -> int | None:

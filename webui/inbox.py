@@ -54,7 +54,9 @@ def operator_required(handler: Handler) -> Handler:
 
 
 async def login_page(request: Request) -> Response:
-    return render(request, "login.html", {"email": "", "error": None, "next": request.query_params.get("next")})
+    return render(
+        request, "login.html", {"email": "", "error": None, "next": request.query_params.get("next")}
+    )
 
 
 async def login_submit(request: Request) -> Response:
@@ -70,7 +72,9 @@ async def login_submit(request: Request) -> Response:
     with Session(deps.engine) as session:
         operator = session.exec(select(Operator).where(Operator.email == email)).first()
         if operator is None or not operator.active or not verify_password(operator.password_hash, password):
-            return render(request, "login.html", {"email": email, "error": "credentials", "next": target}, 401)
+            return render(
+                request, "login.html", {"email": email, "error": "credentials", "next": target}, 401
+            )
         request.session.clear()
         request.session["operator_id"] = operator.id
         request.session["language"] = operator.language or deps.language
@@ -141,7 +145,9 @@ def _dialog(request: Request, error: str | None, draft: str, status_code: int = 
         session.commit()
         contact = session.get(Contact, conversation.contact_id)
         messages = list(
-            session.exec(select(Message).where(Message.conversation_id == conversation_id).order_by(col(Message.id)))
+            session.exec(
+                select(Message).where(Message.conversation_id == conversation_id).order_by(col(Message.id))
+            )
         )
         operators = {o.id: o for o in session.exec(select(Operator))}
         tags = desk.tags_of(conversation)

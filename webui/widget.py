@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from chatcore.errors import DomainError
+from chatcore.events import Event
 from chatcore.models import AuthorKind, Contact, Conversation, ConversationStatus, Message, Operator, Source
 from chatcore.services import Desk, NewMessage
 from webui.deps import WebDeps
@@ -87,7 +88,7 @@ def _post(session: Session, deps: WebDeps, visitor_id: str, text: str, name: str
     session.add(contact)
     session.flush()
     conversation = _current_conversation(session, contact)
-    events = []
+    events: list[Event] = []
     if conversation is None:
         conversation, events = desk.start_conversation(contact, Source.CHAT, text[:80])
     events += desk.post_visitor_message(conversation, NewMessage(text=text, source=Source.CHAT))

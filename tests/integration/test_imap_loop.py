@@ -31,7 +31,9 @@ def imap_desk(tmp_path: Path, db_url: str) -> Iterator[tuple[RelaydeskProcess, D
         dovecot.add_user("support", "secret")
         sink = SmtpSink().start()
         process = RelaydeskProcess(
-            tmp_path, db_url, sink.port,
+            tmp_path,
+            db_url,
+            sink.port,
             inbound__smtp={"enabled": False},
         )
         with process.config.open("a", encoding="utf-8") as config:

@@ -99,20 +99,26 @@ def test_chat_email_loop(desk: RelaydeskProcess, sink: SmtpSink, tmp_path: Path,
     sink.wait_for(1, "ivan@example.com")
     assert olga_mail.message["Auto-Submitted"] == "auto-generated"
     assert "My router blinks red. Помогите!" in olga_mail.body()
-    assert "Ann Lee" in olga_mail.body() and "ann@example.org" in olga_mail.body()
+    assert "Ann Lee" in olga_mail.body()
+    assert "ann@example.org" in olga_mail.body()
     olga_reply_to = reply_address(olga_mail)
     token = CODEC.decode(token_of(olga_reply_to))
-    assert token is not None and token.party is Party.OPERATOR
+    assert token is not None
+    assert token.party is Party.OPERATOR
     assert olga_mail.message["Message-ID"].startswith(f"<rd.{token_of(olga_reply_to)}.")
     assert olga_mail.envelope_from.startswith("support+b.")
 
     # (c) Olga answers from mutt; the quoted notification is not posted.
     reply_with_mutt(
-        olga_mail.raw, sender="olga@example.com", sender_name="Olga", smtp_port=desk.smtp_port,
-        answer="Please hold the reset button for ten seconds.", workdir=tmp_path / "mutt-olga",
+        olga_mail.raw,
+        sender="olga@example.com",
+        sender_name="Olga",
+        smtp_port=desk.smtp_port,
+        answer="Please hold the reset button for ten seconds.",
+        workdir=tmp_path / "mutt-olga",
     )
     wait_until(lambda: any(m["author_kind"] == "operator" for m in export(desk)[0]["messages"]))  # type: ignore[index, union-attr]
-    operator_message = [m for m in export(desk)[0]["messages"] if m["author_kind"] == "operator"][0]  # type: ignore[index, union-attr]
+    operator_message = next(m for m in export(desk)[0]["messages"] if m["author_kind"] == "operator")  # type: ignore[index, union-attr]
     assert operator_message["text"] == "Please hold the reset button for ten seconds."
     assert operator_message["operator_email"] == "olga@example.com"
 
@@ -126,13 +132,18 @@ def test_chat_email_loop(desk: RelaydeskProcess, sink: SmtpSink, tmp_path: Path,
     ann_mail = sink.wait_for(1, "ann@example.org")[0]
     assert "Please hold the reset button for ten seconds." in ann_mail.body()
     ann_token = CODEC.decode(token_of(reply_address(ann_mail)))
-    assert ann_token is not None and ann_token.party is Party.VISITOR
+    assert ann_token is not None
+    assert ann_token.party is Party.VISITOR
     assert ann_token.conversation_id == token.conversation_id
     assert ann_mail.message["Auto-Submitted"] is None
 
     reply_with_mutt(
-        ann_mail.raw, sender="ann@example.org", sender_name="Ann Lee", smtp_port=desk.smtp_port,
-        answer="It works now, thank you!", workdir=tmp_path / "mutt-ann",
+        ann_mail.raw,
+        sender="ann@example.org",
+        sender_name="Ann Lee",
+        smtp_port=desk.smtp_port,
+        answer="It works now, thank you!",
+        workdir=tmp_path / "mutt-ann",
     )
     wait_until(lambda: any(m["text"] == "It works now, thank you!" for m in chat_messages(chat)))
     texts = [m["text"] for m in chat_messages(chat)]
@@ -152,7 +163,9 @@ def test_chat_email_loop(desk: RelaydeskProcess, sink: SmtpSink, tmp_path: Path,
     assert second.message["Subject"].startswith("Re: ")
 
     # (e) Mail from an unknown sender starts a new conversation, and the operators are told.
-    send_mail(desk.smtp_port, "Boris <boris@example.net>", "support@example.com", "Invoice question", "Where is it?")
+    send_mail(
+        desk.smtp_port, "Boris <boris@example.net>", "support@example.com", "Invoice question", "Where is it?"
+    )
     third = sink.wait_for(3, "olga@example.com")[2]
     assert "Where is it?" in third.body()
     conversations = export(desk)
@@ -173,8 +186,10 @@ def test_rejects_foreign_recipients_at_rcpt(desk: RelaydeskProcess) -> None:
         client.ehlo()
         client.mail("x@example.net")
         code, reply = client.rcpt("someone@elsewhere.org")
-        assert code == 550 and b"domain" in reply
+        assert code == 550
+        assert b"domain" in reply
         code, reply = client.rcpt("sales@example.com")
-        assert code == 550 and b"mailbox" in reply
+        assert code == 550
+        assert b"mailbox" in reply
         code, _ = client.rcpt("support@example.com")
         assert code == 250

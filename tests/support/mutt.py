@@ -24,8 +24,7 @@ def reply_with_mutt(
     answer_file.write_text(answer + "\n\n", encoding="utf-8")
     editor = workdir / "editor.sh"
     editor.write_text(
-        "#!/bin/sh\n"
-        f'cat {shlex.quote(str(answer_file))} "$1" > "$1.new" && mv "$1.new" "$1"\n',
+        f'#!/bin/sh\ncat {shlex.quote(str(answer_file))} "$1" > "$1.new" && mv "$1.new" "$1"\n',
         encoding="utf-8",
     )
     editor.chmod(0o755)

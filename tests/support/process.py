@@ -38,7 +38,9 @@ def write_config(path: Path, sections: dict[str, dict[str, Any]]) -> None:
 
 
 class RelaydeskProcess:
-    def __init__(self, workdir: Path, database_url: str, relay_port: int, **overrides: dict[str, Any]) -> None:
+    def __init__(
+        self, workdir: Path, database_url: str, relay_port: int, **overrides: dict[str, Any]
+    ) -> None:
         self.workdir = workdir
         self.web_port = free_loopback_port()
         self.smtp_port = free_loopback_port()
@@ -65,7 +67,11 @@ class RelaydeskProcess:
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "bridge", "--config", str(self.config), *args],
-            cwd=REPO, capture_output=True, text=True, timeout=60, check=False,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
 
     def start(self) -> RelaydeskProcess:
@@ -73,7 +79,10 @@ class RelaydeskProcess:
         handle = self.log.open("ab")
         self._process = subprocess.Popen(
             [sys.executable, "-m", "bridge", "--config", str(self.config), "serve"],
-            cwd=REPO, stdout=handle, stderr=subprocess.STDOUT, env=env,
+            cwd=REPO,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            env=env,
         )
         self._wait_ready()
         return self
