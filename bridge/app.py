@@ -35,6 +35,8 @@ def build_context(settings: Settings, clock: Clock | None = None, engine: Engine
         renderer=EmailRenderer(TEMPLATES, catalogs.get),
         catalogs=catalogs,
         clock=clock or SystemClock(),
+        hours=settings.working_hours(),
+        autoreply_rules=settings.autoreply_rules(),
     )
 
 

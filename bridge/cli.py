@@ -11,6 +11,7 @@ import re
 import secrets
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,8 @@ from bridge.context import Context
 from bridge.db import migrate
 from bridge.serve import Role, serve
 from bridge.settings import Settings, SettingsError, load_settings
+from chatcore.autoreply import Channel, explain
+from chatcore.hours import wall_to_utc
 from chatcore.models import Contact, Conversation, ConversationTag, Message, Operator, Tag
 from webui.auth import hash_password
 
@@ -80,6 +83,14 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--name", default="")
     add.add_argument("--admin", action="store_true")
     add.set_defaults(handler=cmd_operator_add)
+
+    autoreply = commands.add_parser("autoreply", help="working hours and autoreply rules")
+    autoreply_commands = autoreply.add_subparsers(dest="autoreply_command", required=True, metavar="ACTION")
+    explain = autoreply_commands.add_parser("explain", help="which rule would answer at a moment, and why")
+    explain.add_argument("--at", required=True, help='local time in [hours].timezone: "2026-12-31 15:30"')
+    explain.add_argument("--channel", choices=["chat", "email"], default="chat")
+    explain.add_argument("--new", action="store_true", help="the message starts a new conversation")
+    explain.set_defaults(handler=cmd_autoreply_explain)
 
     export = commands.add_parser("export", help="print every conversation as one JSON line")
     export.set_defaults(handler=cmd_export)
@@ -173,6 +184,20 @@ def _add_operator(context: Context, email: str, name: str, *, admin: bool) -> st
         )
         session.commit()
     return password
+
+
+def cmd_autoreply_explain(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    hours = settings.working_hours()
+    try:
+        # A wall time in the desk's timezone; wall_to_utc makes it aware, DST folds included.
+        local = datetime.strptime(args.at.strip(), "%Y-%m-%d %H:%M")  # noqa: DTZ007
+    except ValueError:
+        raise UsageError(f'--at: "{args.at}" is not a time like "2026-12-31 15:30"') from None
+    at = wall_to_utc(local, hours.timezone, last=False)
+    rules = settings.autoreply_rules()
+    print(explain(rules, hours, at, Channel(args.channel), args.new, language=settings.site.language))
+    return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -11,7 +11,9 @@ from sqlalchemy.engine import Engine
 from bridge.i18n import Catalogs
 from bridge.settings import Settings
 from bridge.tokens import TokenCodec
+from chatcore.autoreply import AutoreplyRule
 from chatcore.clock import Clock
+from chatcore.hours import WorkingHours
 from outbound.render import EmailRenderer
 
 
@@ -28,6 +30,8 @@ class Context:
     renderer: EmailRenderer
     catalogs: Catalogs
     clock: Clock
+    hours: WorkingHours
+    autoreply_rules: tuple[AutoreplyRule, ...]
 
     @property
     def origin(self) -> str:

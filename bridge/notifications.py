@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
-from bridge import jobs
+from bridge import autoreplies, jobs
 from bridge.context import Context
 from bridge.i18n import language_or_default
 from bridge.mailer import Envelope, contact_label, message_view, send_templated
@@ -29,13 +29,16 @@ HISTORY = 10
 
 
 def react(session: Session, context: Context, events: list[ev.Event]) -> None:
-    """Turn domain events into scheduled effects, in the caller's transaction."""
+    """Turn domain events into effects, in the caller's transaction."""
     for event in events:
-        if isinstance(event, ev.MessagePosted) and not event.automatic and not event.is_note:
-            if event.author_kind == AuthorKind.VISITOR:
+        if not isinstance(event, ev.MessagePosted) or event.is_note:
+            continue
+        if event.author_kind == AuthorKind.VISITOR:
+            autoreplies.on_visitor_message(session, context, event)
+            if not event.automatic:
                 _schedule_operator_notifications(session, context, event)
-            elif event.author_kind == AuthorKind.OPERATOR:
-                _schedule_visitor_email(session, context, event)
+        elif event.author_kind == AuthorKind.OPERATOR:
+            _schedule_visitor_email(session, context, event)
 
 
 def operators_to_notify(session: Session, conversation: Conversation) -> list[Operator]:
@@ -171,4 +174,8 @@ def _messages(
     return list(session.exec(query.order_by(col(Message.id))))
 
 
-JOB_HANDLERS = {NOTIFY_OPERATOR: notify_operator, NOTIFY_VISITOR: notify_visitor}
+JOB_HANDLERS = {
+    NOTIFY_OPERATOR: notify_operator,
+    NOTIFY_VISITOR: notify_visitor,
+    autoreplies.CHECK_NO_REPLY: autoreplies.check_no_operator_reply,
+}

@@ -209,7 +209,11 @@ def _store_message(item: Item, session: Session, context: Context, found: Route)
         spool_item_id=item.spool_id,
         content_sha256=item.content_sha256,
         automatic=item.classification.is_automatic if item.classification else False,
-        verdicts={"classification": _kind(item).value, "route": found.via},
+        verdicts={
+            "classification": _kind(item).value,
+            "automatic_reason": item.classification.reason if item.classification else "",
+            "route": found.via,
+        },
     )
     if found.kind is RouteKind.OPERATOR_REPLY:
         conversation = desk.get_conversation(found.conversation_id or 0)
