@@ -236,7 +236,7 @@ def test_idle_over_tls_delivers_and_survives_a_server_crash() -> None:
             assert wait_until(lambda: len(sink.puts) == 1, timeout=5)
             server.restart(graceful=False)
             server.append("support", "INBOX", message("TLS after crash"))
-            assert wait_until(lambda: len(sink.puts) == 2, timeout=8)
+            assert wait_until(lambda: len(sink.puts) == 2, timeout=25)
 
 
 def test_an_untrusted_certificate_is_refused() -> None:
@@ -370,7 +370,7 @@ def test_run_reconnects_after_the_server_drops_the_connection_during_idle(
         time.sleep(0.3)
         dovecot.restart(graceful=graceful)
         dovecot.append(support, "INBOX", message("After the restart"))
-        assert wait_until(lambda: len(sink.puts) == 2, timeout=8)
+        assert wait_until(lambda: len(sink.puts) == 2, timeout=25)
     assert len(set(sink.keys)) == 2
 
 
