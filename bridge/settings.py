@@ -229,9 +229,14 @@ def settings_from_mapping(raw: dict[str, Any], env: Mapping[str, str], base_dir:
         problems.extend(_describe(error, raw) for error in exc.errors())
     problems.extend(_validate_rules(raw))
     if problems:
-        raise SettingsError(problems)
+        raise SettingsError([_one_line(problem) for problem in problems])
     assert settings is not None
     return settings
+
+
+def _one_line(problem: str) -> str:
+    """A value quoted in a problem may hold line breaks; shown escaped, each problem stays one line."""
+    return problem.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def _resolve_secrets(raw: dict[str, Any], env: Mapping[str, str], problems: list[str]) -> dict[str, Any]:

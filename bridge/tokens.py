@@ -53,6 +53,8 @@ class TokenCodec:
             data = base64.b32decode(text.upper() + "=" * (-len(text) % 8))
         except (ValueError, TypeError):
             return None
+        if _b32(data) != text.lower():
+            return None  # the last character's spare bits were changed: not the token we wrote
         if len(data) <= MAC_BYTES + 2:
             return None
         body, mac = data[:-MAC_BYTES], data[-MAC_BYTES:]

@@ -196,15 +196,18 @@ class Desk:
         )
         self.session.add(message)
         conversation.message_count += 1
+        reopened: list[ev.Event] = []
         if author_kind == AuthorKind.VISITOR:
             conversation.last_visitor_message_at = self.now
             if conversation.status == ConversationStatus.CLOSED and not new.automatic:
                 conversation.status = ConversationStatus.OPEN
+                reopened.append(ev.ConversationReopened(_id(conversation), None))
         elif author_kind == AuthorKind.OPERATOR and not is_note:
             conversation.last_operator_message_at = self.now
         self._touch(conversation)
         self.session.flush()
         return [
+            *reopened,
             ev.MessagePosted(
                 conversation_id=_id(conversation),
                 message_id=_id(message),

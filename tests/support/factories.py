@@ -1,0 +1,46 @@
+"""Rows the tests need over and over: operators, contacts, conversations with messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from chatcore.models import Contact, Operator
+
+
+def add_operator(
+    session: Session,
+    email: str,
+    *,
+    now: datetime,
+    name: str = "",
+    password_hash: str = "",
+    notify_email: bool = True,
+    alternate_emails: list[str] | None = None,
+) -> Operator:
+    operator = Operator(
+        email=email,
+        name=name,
+        password_hash=password_hash,
+        notify_email=notify_email,
+        alternate_emails=alternate_emails or [],
+        created_at=now,
+    )
+    session.add(operator)
+    session.flush()
+    return operator
+
+
+def add_contact(
+    session: Session,
+    *,
+    now: datetime,
+    name: str = "",
+    email: str | None = None,
+    visitor_id: str | None = None,
+) -> Contact:
+    contact = Contact(name=name, email=email, visitor_id=visitor_id, first_seen=now, last_seen=now)
+    session.add(contact)
+    session.flush()
+    return contact
