@@ -16,7 +16,7 @@ from bridge.pipeline import process_pending
 from bridge.tokens import Party, Token
 from chatcore.models import Contact, Conversation, Job, Message, SpoolItem
 from chatcore.services import Desk
-from inbound.parse import MailRejected, ParsedMail, parse_mail
+from inbound.parse import MailRejected, ParsedMail, ParseLimits, parse_mail
 from tests.support.clock import ManualClock
 from tests.support.factories import add_contact, add_operator
 
@@ -217,12 +217,12 @@ def test_a_human_mail_schedules_a_notification(context: Context, scene: Scene) -
 def test_a_rejected_mail_is_quarantined_and_the_worker_goes_on(
     context: Context, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def picky_parser(raw: bytes) -> ParsedMail:
+    def picky_parser(raw: bytes, limits: ParseLimits | None = None) -> ParsedMail:
         if b"X-Poison" in raw:
             raise MailRejected("too many MIME parts")
         if b"X-Crash" in raw:
             raise RuntimeError("parser bug")
-        return parse_mail(raw)
+        return parse_mail(raw, limits)
 
     monkeypatch.setattr(pipeline, "parse_mail", picky_parser)
     assert store_raw(context, "bad", mail("bob@example.net", X_Poison="1"), None, [])
