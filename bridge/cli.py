@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from bridge import quarantine
 from bridge.app import build_context
 from bridge.context import Context
 from bridge.db import migrate
@@ -91,6 +92,18 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--channel", choices=["chat", "email"], default="chat")
     explain.add_argument("--new", action="store_true", help="the message starts a new conversation")
     explain.set_defaults(handler=cmd_autoreply_explain)
+
+    held = commands.add_parser("quarantine", help="mail that could not be processed")
+    quarantine_commands = held.add_subparsers(dest="quarantine_command", required=True, metavar="ACTION")
+    quarantine_commands.add_parser("list", help="one line per quarantined mail").set_defaults(
+        handler=cmd_quarantine_list
+    )
+    show = quarantine_commands.add_parser("show", help="the reason and the headers of one mail")
+    show.add_argument("id", type=int)
+    show.set_defaults(handler=cmd_quarantine_show)
+    again = quarantine_commands.add_parser("retry", help="process one mail again, now")
+    again.add_argument("id", type=int)
+    again.set_defaults(handler=cmd_quarantine_retry)
 
     export = commands.add_parser("export", help="print every conversation as one JSON line")
     export.set_defaults(handler=cmd_export)
@@ -198,6 +211,33 @@ def cmd_autoreply_explain(args: argparse.Namespace) -> int:
     rules = settings.autoreply_rules()
     print(explain(rules, hours, at, Channel(args.channel), args.new, language=settings.site.language))
     return 0
+
+
+def cmd_quarantine_list(args: argparse.Namespace) -> int:
+    for mail in quarantine.list_quarantined(_context(args)):
+        print(f"{mail.id}\t{mail.received_at:%Y-%m-%d %H:%M}\t{mail.sender}\t{mail.subject}\t{mail.reason}")
+    return 0
+
+
+def cmd_quarantine_show(args: argparse.Namespace) -> int:
+    found = quarantine.get_quarantined(_context(args), args.id)
+    if found is None:
+        raise UsageError(f"no quarantined mail with id {args.id}")
+    mail, raw = found
+    print(f"id:       {mail.id}\nreceived: {mail.received_at.isoformat()}\nsource:   {mail.source_key}")
+    print(f"size:     {mail.size} bytes\nreason:   {mail.reason}\n")
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    print(head.decode("utf-8", "replace"))
+    return 0
+
+
+def cmd_quarantine_retry(args: argparse.Namespace) -> int:
+    context = _context(args)
+    row = quarantine.retry(context, args.id)
+    if row is None:
+        raise UsageError(f"no quarantined mail with id {args.id}")
+    print(f"{row.id}: {row.status}" + (f" ({row.reason})" if row.reason else ""))
+    return 0 if row.status != "quarantined" else 1
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -163,6 +163,30 @@ def notify_visitor(session: Session, context: Context, job: Job) -> None:
     session.add(conversation)
 
 
+def tell_operator_of_refusal(
+    session: Session, context: Context, operator_id: int, conversation_id: int, reason: str
+) -> None:
+    """A mail to an operator's reply address was refused: the operator hears why, nothing else does."""
+    operator = session.get(Operator, operator_id)
+    conversation = session.get(Conversation, conversation_id)
+    if operator is None or conversation is None or not operator.active:
+        return
+    language = language_or_default(operator.language, context.settings.site.language)
+    send_templated(
+        session,
+        context,
+        template="operator_refused",
+        conversation=conversation,
+        envelope=Envelope(
+            operator.name, operator.email, Token(Party.OPERATOR, conversation_id, operator_id), language
+        ),
+        values={"conversation": conversation, "reason": reason},
+        message_ids=[],
+        kind="operator_refused",
+        auto_submitted="auto-generated",
+    )
+
+
 def _messages(
     session: Session, conversation: Conversation, after: int, authors: tuple[str, ...] | None
 ) -> list[Message]:

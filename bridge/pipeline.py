@@ -67,10 +67,11 @@ class Step:
 
 
 class Quarantined(Exception):
-    def __init__(self, step: str, reason: str) -> None:
+    def __init__(self, step: str, reason: str, tell: Rejected | None = None) -> None:
         super().__init__(f"{step}: {reason}")
         self.step = step
         self.reason = reason
+        self.tell = tell  # when set, the operator whose address was used hears of it
 
 
 def parse(item: Item, session: Session, context: Context) -> Item:
@@ -113,7 +114,7 @@ def route_mail(item: Item, session: Session, context: Context) -> Item:
             session, context.codec, context.settings.mail.address, _mail(item), list(item.envelope_to)
         )
     except Rejected as exc:
-        raise Quarantined("route", exc.reason) from exc
+        raise Quarantined("route", exc.reason, tell=exc) from exc
     return replace(item, route=found)
 
 
@@ -178,21 +179,26 @@ def process_one(context: Context, spool_id: int) -> None:
             row.claimed_until = None
             session.add(row)
     except Quarantined as exc:
-        quarantine(context, spool_id, f"{exc.step}: {exc.reason}")
+        quarantine(context, spool_id, f"{exc.step}: {exc.reason}", exc.tell)
     except Exception as exc:  # a poison mail is set aside; the worker goes on
         log.exception("spool item %s failed", spool_id)
         quarantine(context, spool_id, f"unexpected {type(exc).__name__}: {exc}")
 
 
-def quarantine(context: Context, spool_id: int, reason: str) -> None:
+def quarantine(context: Context, spool_id: int, reason: str, tell: Rejected | None = None) -> None:
     with transaction(context.engine) as session:
         row = session.get(SpoolItem, spool_id)
+        first_time = row is not None and row.processed_at is None  # a retry tells nobody again
         if row is not None:
             row.status = SpoolStatus.QUARANTINED
             row.reason = reason[:2000]
             row.claimed_until = None
             row.processed_at = context.clock.now()
             session.add(row)
+        if first_time and tell is not None and tell.notify_operator_id and tell.conversation_id:
+            notifications.tell_operator_of_refusal(
+                session, context, tell.notify_operator_id, tell.conversation_id, tell.reason
+            )
     log.warning("spool item %s quarantined: %s", spool_id, reason)
 
 

@@ -23,10 +23,13 @@ class RouteKind(StrEnum):
 class Rejected(Exception):
     """The mail must not be posted; it is quarantined with this reason."""
 
-    def __init__(self, reason: str, notify_operator_id: int | None = None) -> None:
+    def __init__(
+        self, reason: str, notify_operator_id: int | None = None, conversation_id: int | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.notify_operator_id = notify_operator_id
+        self.conversation_id = conversation_id
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,7 @@ def _by_token(session: Session, token: Token, mail: ParsedMail, via: str) -> Rou
                 f"sent to {operator.email}'s reply address from {mail.from_address or 'no sender'}, "
                 "which is not that operator's address",
                 notify_operator_id=operator.id,
+                conversation_id=conversation.id,
             )
         return Route(RouteKind.OPERATOR_REPLY, conversation.id, operator_id=operator.id, via=via)
     return _as_visitor(session, conversation, mail, via=via)

@@ -127,6 +127,23 @@ def test_chat_email_loop(desk: RelaydeskProcess, sink: SmtpSink, tmp_path: Path,
     engine = make_engine(db_url, str(tmp_path))
     wait_until(lambda: _quarantined(engine))
     assert all("password" not in str(m["text"]) for m in export(desk)[0]["messages"])  # type: ignore[index, union-attr]
+    refusal = sink.wait_for(2, "olga@example.com")[1]
+    assert refusal.message["Subject"].startswith("Re: Not posted")
+    assert "mallory@example.net" in refusal.body()
+    assert [m for m in sink.mails() if "ann@example.org" in m.recipients and "password" in m.body()] == []
+
+    listed = desk.cli("quarantine", "list")
+    assert listed.returncode == 0
+    assert "mallory@example.net" in listed.stdout
+    quarantined_id = listed.stdout.split("\t", 1)[0]
+    shown = desk.cli("quarantine", "show", quarantined_id)
+    assert "not that operator's address" in shown.stdout
+    assert "Subject: Re: hi" in shown.stdout
+    retried = desk.cli("quarantine", "retry", quarantined_id)
+    assert retried.returncode == 1, "a forged reply stays quarantined however often it is retried"
+    missing = desk.cli("quarantine", "show", "99999")
+    assert missing.returncode == 2
+    assert missing.stderr.strip() == "relaydesk: no quarantined mail with id 99999"
 
     # (d) The visitor has not looked at the chat: the reply reaches them by email, with their token.
     ann_mail = sink.wait_for(1, "ann@example.org")[0]
@@ -155,7 +172,7 @@ def test_chat_email_loop(desk: RelaydeskProcess, sink: SmtpSink, tmp_path: Path,
 
     # The operators hear of the visitor's email reply, in the same thread as Olga's mailbox holds it:
     # under her own reply, which answered the first notification.
-    second = sink.wait_for(2, "olga@example.com")[1]
+    second = sink.wait_for(3, "olga@example.com")[2]
     assert "It works now, thank you!" in second.body()
     references = str(second.message["References"]).split()
     assert references[0] == olga_mail.message["Message-ID"]
@@ -166,7 +183,7 @@ def test_chat_email_loop(desk: RelaydeskProcess, sink: SmtpSink, tmp_path: Path,
     send_mail(
         desk.smtp_port, "Boris <boris@example.net>", "support@example.com", "Invoice question", "Where is it?"
     )
-    third = sink.wait_for(3, "olga@example.com")[2]
+    third = sink.wait_for(4, "olga@example.com")[3]
     assert "Where is it?" in third.body()
     conversations = export(desk)
     assert len(conversations) == 2
