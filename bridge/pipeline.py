@@ -20,6 +20,7 @@ from bridge.claims import claim_due
 from bridge.context import Context
 from bridge.db import transaction
 from bridge.mailer import remember_message_id
+from bridge.operator_mail import apply_operator_reply
 from bridge.routing import Rejected, Route, RouteKind, route
 from chatcore import events as ev
 from chatcore.models import (
@@ -225,18 +226,21 @@ def _store_message(item: Item, session: Session, context: Context, found: Route)
         conversation = desk.get_conversation(found.conversation_id or 0)
         operator = session.get(Operator, found.operator_id)
         assert operator is not None
-        events = desk.post_operator_message(conversation, operator, new)
-        thread_of = operator.email
+        applied = apply_operator_reply(session, context, desk, conversation, operator, new)
+        if applied is None:
+            return replace(item, outcome="operator reply refused; the operator was told why")
+        events, thread_of = applied, operator.email
     else:
         conversation, events = _visitor_conversation(desk, session, mail, found)
         events += desk.post_visitor_message(conversation, new)
         thread_of = mail.from_address
-    posted = [e for e in events if isinstance(e, ev.MessagePosted)]
-    message_id = posted[-1].message_id
     if mail.message_id:
         remember_message_id(session, context, mail.message_id, conversation.id or 0, thread_of)
-    _store_attachments(session, context, mail, message_id)
-    return replace(item, message_id=message_id, events=tuple(events), outcome=f"message {message_id}")
+    posted = [e.message_id for e in events if isinstance(e, ev.MessagePosted)]
+    if not posted:
+        return replace(item, events=tuple(events), outcome="commands applied")
+    _store_attachments(session, context, mail, posted[-1])
+    return replace(item, message_id=posted[-1], events=tuple(events), outcome=f"message {posted[-1]}")
 
 
 def _visitor_conversation(

@@ -179,6 +179,13 @@ def test_chat_email_loop(desk: RelaydeskProcess, sink: SmtpSink, tmp_path: Path,
     assert second.message["In-Reply-To"] == references[-1] != references[0]
     assert second.message["Subject"].startswith("Re: ")
 
+    # Olga leaves an internal note and tags the dialog by email: it never reaches the visitor.
+    send_mail(desk.smtp_port, "olga@example.com", olga_reply_to, "Re: x", "#tag vip\n#note\nShe is a VIP")
+    wait_until(lambda: any(m["is_note"] for m in export(desk)[0]["messages"]))  # type: ignore[index, union-attr]
+    assert export(desk)[0]["tags"] == ["vip"]
+    time.sleep(4)  # past visitor_email_delay: a leaked note would have been mailed by now
+    assert not [m for m in sink.mails() if "ann@example.org" in m.recipients and "VIP" in m.body()]
+
     # (e) Mail from an unknown sender starts a new conversation, and the operators are told.
     send_mail(
         desk.smtp_port, "Boris <boris@example.net>", "support@example.com", "Invoice question", "Where is it?"

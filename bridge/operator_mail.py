@@ -1,0 +1,80 @@
+"""An operator's email reply: commands first (`#close`, `#tag x`, `#note` …), then the text.
+
+Commands and text are applied together or not at all; anything refused is explained to the operator
+by email and nothing reaches the visitor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlmodel import Session, select
+
+from bridge import notifications
+from bridge.context import Context
+from chatcore import events as ev
+from chatcore.errors import DomainError
+from chatcore.models import Conversation, Operator
+from chatcore.reply_commands import Command, parse_commands
+from chatcore.services import Desk, NewMessage
+
+
+def apply_operator_reply(
+    session: Session,
+    context: Context,
+    desk: Desk,
+    conversation: Conversation,
+    operator: Operator,
+    new: NewMessage,
+) -> list[ev.Event] | None:
+    """The events of the commands and the posted text; None when refused (the operator is told why)."""
+    parsed = parse_commands(new.text)
+    if parsed.problems:
+        _refuse(session, context, operator, conversation, "; ".join(parsed.problems))
+        return None
+    savepoint = session.begin_nested()
+    try:
+        events: list[ev.Event] = []
+        for command in parsed.commands:
+            events += _run(session, desk, conversation, operator, command)
+        text_only = replace(new, text=parsed.text)
+        if parsed.text or (new.html and not parsed.commands):
+            post = desk.post_note if parsed.is_note else desk.post_operator_message
+            events += post(conversation, operator, text_only)
+        savepoint.commit()
+    except DomainError as refusal:
+        savepoint.rollback()
+        _refuse(session, context, operator, conversation, str(refusal))
+        return None
+    return events
+
+
+def _run(
+    session: Session, desk: Desk, conversation: Conversation, operator: Operator, command: Command
+) -> list[ev.Event]:
+    if command.name == "close":
+        return desk.close(conversation, operator)
+    if command.name == "reopen":
+        return desk.reopen(conversation, operator)
+    if command.name == "tag":
+        return desk.tag(conversation, command.argument)
+    if command.name == "untag":
+        return desk.untag(conversation, command.argument)
+    if command.name == "assign":
+        return desk.assign(conversation, _assignee(session, operator, command.argument))
+    return []  # "note" changes how the text is posted, nothing else
+
+
+def _assignee(session: Session, operator: Operator, argument: str) -> Operator:
+    if argument.lower() == "me":
+        return operator
+    found = session.exec(select(Operator).where(Operator.email == argument.strip().lower())).first()
+    if found is None or not found.active:
+        raise DomainError(f"#assign {argument}: there is no active operator with that address")
+    return found
+
+
+def _refuse(
+    session: Session, context: Context, operator: Operator, conversation: Conversation, why: str
+) -> None:
+    notifications.tell_operator_of_refusal(session, context, operator.id or 0, conversation.id or 0, why)
