@@ -12,6 +12,7 @@ from bridge import notifications
 from bridge.context import Context, SystemClock
 from bridge.db import make_engine
 from bridge.i18n import Catalogs
+from bridge.rulebook import RuleBook, Rules
 from bridge.settings import Settings
 from bridge.tokens import TokenCodec
 from chatcore.clock import Clock
@@ -35,9 +36,12 @@ def build_context(settings: Settings, clock: Clock | None = None, engine: Engine
         renderer=EmailRenderer(TEMPLATES, catalogs.get),
         catalogs=catalogs,
         clock=clock or SystemClock(),
-        hours=settings.working_hours(),
-        autoreply_rules=settings.autoreply_rules(),
+        rules=RuleBook(rules_from(settings)),
     )
+
+
+def rules_from(settings: Settings) -> Rules:
+    return Rules(settings.working_hours(), settings.autoreply_rules())
 
 
 def build_web_app(context: Context) -> Starlette:

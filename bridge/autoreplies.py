@@ -15,6 +15,7 @@ from bridge import jobs
 from bridge.context import Context
 from bridge.i18n import language_or_default
 from bridge.mailer import Envelope, contact_label, send_templated
+from bridge.rulebook import Rules
 from bridge.tokens import Party, Token
 from chatcore import events as ev
 from chatcore.autoreply import AutoreplySituation, Channel, Trigger, Verdict, decide, render
@@ -26,7 +27,8 @@ CHECK_NO_REPLY = "autoreply_no_operator_reply"
 
 def on_visitor_message(session: Session, context: Context, event: ev.MessagePosted) -> None:
     """Decide right away for new conversations and messages; schedule the "no reply within" checks."""
-    if not context.autoreply_rules:
+    rules = context.rules.current
+    if not rules.autoreplies:
         return
     message = session.get(Message, event.message_id)
     conversation = session.get(Conversation, event.conversation_id)
@@ -34,20 +36,20 @@ def on_visitor_message(session: Session, context: Context, event: ev.MessagePost
     assert conversation is not None
     first = conversation.message_count == 1
     trigger = Trigger.NEW_CONVERSATION if first else Trigger.VISITOR_MESSAGE
-    verdict = _decide(session, context, conversation, message, trigger, waiting_since=None)
+    verdict = _decide(session, rules, context, conversation, message, trigger, waiting_since=None)
     message.verdicts = {**message.verdicts, "autoreply": list(verdict.reasons)}
     session.add(message)
     if verdict.rule is not None:
-        answer(session, context, conversation, verdict)
+        answer(session, rules, context, conversation, verdict)
     elif not event.automatic:
-        _schedule_no_reply_checks(session, context, conversation, message)
+        _schedule_no_reply_checks(session, rules, context, conversation, message)
 
 
 def _schedule_no_reply_checks(
-    session: Session, context: Context, conversation: Conversation, message: Message
+    session: Session, rules: Rules, context: Context, conversation: Conversation, message: Message
 ) -> None:
     now = context.clock.now()
-    for rule in context.autoreply_rules:
+    for rule in rules.autoreplies:
         if rule.trigger is Trigger.NO_OPERATOR_REPLY and rule.after is not None:
             jobs.schedule(
                 session,
@@ -68,15 +70,19 @@ def check_no_operator_reply(session: Session, context: Context, job: Job) -> Non
     replied = conversation.last_operator_message_at
     if replied is not None and replied >= message.created_at:
         return
-    verdict = _decide(session, context, conversation, message, Trigger.NO_OPERATOR_REPLY, message.created_at)
+    rules = context.rules.current
+    verdict = _decide(
+        session, rules, context, conversation, message, Trigger.NO_OPERATOR_REPLY, message.created_at
+    )
     message.verdicts = {**message.verdicts, "autoreply_check": list(verdict.reasons)}
     session.add(message)
     if verdict.rule is not None:
-        answer(session, context, conversation, verdict)
+        answer(session, rules, context, conversation, verdict)
 
 
 def _decide(
     session: Session,
+    rules: Rules,
     context: Context,
     conversation: Conversation,
     message: Message,
@@ -97,11 +103,13 @@ def _decide(
         autoreplies_last_hour=_recent_count(session, contact, now - timedelta(hours=1)),
         waiting_since=waiting_since,
     )
-    return decide(context.autoreply_rules, context.hours, situation)
+    return decide(rules.autoreplies, rules.hours, situation)
 
 
-def answer(session: Session, context: Context, conversation: Conversation, verdict: Verdict) -> None:
-    rule = next(r for r in context.autoreply_rules if r.name == verdict.rule)
+def answer(
+    session: Session, rules: Rules, context: Context, conversation: Conversation, verdict: Verdict
+) -> None:
+    rule = next(r for r in rules.autoreplies if r.name == verdict.rule)
     contact = session.get(Contact, conversation.contact_id)
     assert contact is not None
     now = context.clock.now()
@@ -112,7 +120,7 @@ def answer(session: Session, context: Context, conversation: Conversation, verdi
         contact_name=contact.name,
         site_name=context.settings.site.name,
         next_open=verdict.next_open,
-        hours=context.hours,
+        hours=rules.hours,
         now=now,
     )
     posted = Desk(session, now).post_system_message(conversation, text, kind=AuthorKind.AUTOREPLY)

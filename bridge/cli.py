@@ -160,7 +160,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     context = _context(args)
     migrate(context.engine)
     _print_where(context.settings)
-    asyncio.run(serve(context, Role(args.role)))
+    asyncio.run(serve(context, Role(args.role), config_path=args.config))
     return 0
 
 

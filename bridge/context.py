@@ -9,11 +9,10 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 
 from bridge.i18n import Catalogs
+from bridge.rulebook import RuleBook
 from bridge.settings import Settings
 from bridge.tokens import TokenCodec
-from chatcore.autoreply import AutoreplyRule
 from chatcore.clock import Clock
-from chatcore.hours import WorkingHours
 from outbound.render import EmailRenderer
 
 
@@ -30,8 +29,7 @@ class Context:
     renderer: EmailRenderer
     catalogs: Catalogs
     clock: Clock
-    hours: WorkingHours
-    autoreply_rules: tuple[AutoreplyRule, ...]
+    rules: RuleBook
 
     @property
     def origin(self) -> str:

@@ -14,22 +14,25 @@ import ssl
 import threading
 from collections.abc import Callable, Iterator
 from enum import StrEnum
+from pathlib import Path
 
 import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bridge.app import build_file_spool, build_transport, build_web_app, imap_accounts
+from bridge.app import build_file_spool, build_transport, build_web_app, imap_accounts, rules_from
 from bridge.context import Context
 from bridge.delivery import deliver_due
 from bridge.inbound_store import DatabaseCursorStore, DatabaseSpoolSink, drain_file_spool
 from bridge.jobs import run_due_jobs
 from bridge.notifications import JOB_HANDLERS
 from bridge.pipeline import process_pending
+from bridge.settings import SettingsError, load_settings
 from inbound.imap_fetch import ImapFetcher
 from inbound.smtp_server import ListenConfig, Mailbox, SpoolingHandler, start_server
 
 log = logging.getLogger("relaydesk")
 IDLE_WAIT = 0.5
+CONFIG_POLL = 1.0
 
 
 class Role(StrEnum):
@@ -47,11 +50,13 @@ class _QuietServer(uvicorn.Server):
         yield
 
 
-async def serve(context: Context, role: Role = Role.ALL) -> None:
+async def serve(context: Context, role: Role = Role.ALL, config_path: Path | None = None) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    if config_path is not None:
+        loop.add_signal_handler(signal.SIGHUP, reload_rules, context, config_path)
     wake = asyncio.Event()
     tasks: list[asyncio.Task[None]] = []
     closers: list[Callable[[], None]] = []
@@ -67,6 +72,8 @@ async def serve(context: Context, role: Role = Role.ALL) -> None:
         tasks.append(asyncio.create_task(_delivery_loop(context, stop)))
         scheduler = _start_scheduler(context)
         closers.append(lambda: scheduler.shutdown(wait=False))
+    if config_path is not None:
+        tasks.append(asyncio.create_task(_watch_config(context, config_path, stop)))
     log.info("relaydesk is running (role %s)", role.value)
     await stop.wait()
     log.info("stopping: finishing the work in hand")
@@ -76,6 +83,39 @@ async def serve(context: Context, role: Role = Role.ALL) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
     context.engine.dispose()
     log.info("stopped")
+
+
+def reload_rules(context: Context, config_path: Path) -> bool:
+    """Validate the file first; a bad file is reported and the rules in force stay."""
+    try:
+        settings = load_settings(config_path)
+    except SettingsError as error:
+        for problem in error.problems:
+            log.error("config not reloaded, the old rules stay: %s", problem)
+        return False
+    context.rules.replace(rules_from(settings))
+    log.info("reloaded working hours and %d autoreply rules", len(settings.autoreply))
+    return True
+
+
+async def _watch_config(context: Context, config_path: Path, stop: asyncio.Event) -> None:
+    """Reload when config.toml changes (a SIGHUP does the same at once)."""
+    seen = _stamp(config_path)
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), CONFIG_POLL)
+        stamp = _stamp(config_path)
+        if stamp != seen:
+            seen = stamp
+            reload_rules(context, config_path)
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_mtime_ns, status.st_size
 
 
 async def _run_web(context: Context, stop: asyncio.Event) -> None:

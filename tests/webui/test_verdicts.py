@@ -9,6 +9,7 @@ from starlette.testclient import TestClient
 
 from bridge.app import build_web_app
 from bridge.context import Context
+from bridge.rulebook import RuleBook, Rules
 from chatcore.autoreply import load_autoreplies
 from chatcore.hours import WorkingHours
 from chatcore.models import Conversation, Message
@@ -20,11 +21,8 @@ RULES = [
 
 
 def test_dialog_shows_the_autoreply_verdict(context: Context, operator_id: int) -> None:
-    closed_desk = replace(
-        context,
-        hours=WorkingHours.from_config({"timezone": "Europe/Moscow"}),  # no opening hours at all
-        autoreply_rules=load_autoreplies(RULES),
-    )
+    never_open = WorkingHours.from_config({"timezone": "Europe/Moscow"})  # no opening hours at all
+    closed_desk = replace(context, rules=RuleBook(Rules(never_open, load_autoreplies(RULES))))
     app = build_web_app(closed_desk)
     with TestClient(app, base_url="http://desk.test", follow_redirects=False) as client:
         assert client.post("/api/widget/messages", json={"text": "Anyone there?"}).status_code == 201
