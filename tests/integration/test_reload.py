@@ -49,7 +49,8 @@ def test_rules_reload_and_a_bad_file_keeps_the_old_ones(desk: tuple[RelaydeskPro
     assert "First answer" in autoreply_to(sink, "a@example.net")
 
     # A changed file is picked up by itself.
-    process.config.write_text(base + RULE.format(when="outside_hours", text="Second answer"), encoding="utf-8")
+    second = base + RULE.format(when="outside_hours", text="Second answer")
+    process.config.write_text(second, encoding="utf-8")
     wait_for_log(process, "reloaded working hours and 1 autoreply rules")
     send(process.smtp_port, "b@example.net", "two")
     assert "Second answer" in autoreply_to(sink, "b@example.net")
