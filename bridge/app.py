@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -9,7 +10,7 @@ from sqlmodel import Session
 from starlette.applications import Starlette
 
 from bridge import notifications
-from bridge.context import Context, SystemClock
+from bridge.context import Context, clock_from_environment
 from bridge.db import make_engine
 from bridge.i18n import Catalogs
 from bridge.rulebook import RuleBook, Rules
@@ -35,7 +36,7 @@ def build_context(settings: Settings, clock: Clock | None = None, engine: Engine
         codec=TokenCodec(settings.site.secret_keys),
         renderer=EmailRenderer(TEMPLATES, catalogs.get),
         catalogs=catalogs,
-        clock=clock or SystemClock(),
+        clock=clock or clock_from_environment(os.environ),
         rules=RuleBook(rules_from(settings)),
     )
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
@@ -19,6 +21,27 @@ from outbound.render import EmailRenderer
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+class OffsetFileClock:
+    """The system time plus a number of seconds read from a file: lets tests (and rehearsals of
+    working hours) move a running process through time. Used only when RELAYDESK_CLOCK_OFFSET_FILE
+    names such a file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def now(self) -> datetime:
+        try:
+            offset = float(self.path.read_text(encoding="ascii").strip() or 0)
+        except (OSError, ValueError):
+            offset = 0.0
+        return datetime.now(UTC) + timedelta(seconds=offset)
+
+
+def clock_from_environment(environ: Mapping[str, str]) -> Clock:
+    path = environ.get("RELAYDESK_CLOCK_OFFSET_FILE")
+    return OffsetFileClock(Path(path)) if path else SystemClock()
 
 
 @dataclass(frozen=True)

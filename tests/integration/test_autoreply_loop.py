@@ -35,10 +35,10 @@ def desk(tmp_path: Path, db_url: str) -> Iterator[tuple[RelaydeskProcess, SmtpSi
     sink.stop()
 
 
-def send(port: int, sender: str, subject: str, **headers: str) -> None:
+def send(port: int, sender: str, subject: str, to: str = "support@example.com", **headers: str) -> None:
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = "support@example.com"
+    message["To"] = to
     message["Subject"] = subject
     message["Message-ID"] = f"<{time.time_ns()}@example.net>"
     for name, value in headers.items():

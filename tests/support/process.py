@@ -79,17 +79,18 @@ class RelaydeskProcess:
             check=False,
         )
 
-    def start(self) -> RelaydeskProcess:
+    def start(self, *serve_args: str) -> RelaydeskProcess:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         handle = self.log.open("ab")
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "bridge", "--config", str(self.config), "serve"],
+            [sys.executable, "-m", "bridge", "--config", str(self.config), "serve", *serve_args],
             cwd=REPO,
             stdout=handle,
             stderr=subprocess.STDOUT,
             env=env,
         )
-        self._wait_ready()
+        if "--role" not in serve_args:
+            self._wait_ready()
         return self
 
     def _wait_ready(self, timeout: float = 30.0) -> None:
