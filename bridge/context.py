@@ -14,6 +14,8 @@ from bridge.tokens import TokenCodec
 from chatcore.autoreply import AutoreplyRule
 from chatcore.clock import Clock
 from chatcore.hours import WorkingHours
+from inbound.dkim_check import DnsFunc
+from outbound.dkim import DkimSigner
 from outbound.render import EmailRenderer
 
 
@@ -32,6 +34,8 @@ class Context:
     clock: Clock
     hours: WorkingHours
     autoreply_rules: tuple[AutoreplyRule, ...]
+    dkim_signer: DkimSigner | None = None  # set when [outbound] names a DKIM selector and key
+    dkim_dns: DnsFunc | None = None  # looks up DKIM keys; None is dkimpy's own DNS lookup
 
     @property
     def origin(self) -> str:
