@@ -176,7 +176,7 @@ def test_mail_the_desk_sends_is_signed_with_its_key(strict: Context, keys: Keys,
 
     sent = tmp_path / "sent"
     assert deliver_due(strict, MaildirTransport(sent)) == 1
-    [raw] = [box.get_bytes(key) for box in [mailbox.Maildir(sent)] for key in box]
+    [raw] = [box.get_bytes(key) for box in [mailbox.Maildir(sent)] for key in box.iterkeys()]
     assert dkim.verify(raw, dnsfunc=keys.dns())
     parsed = message_from_bytes(raw, policy=policy.default)
     assert "d=example.com" in str(parsed["DKIM-Signature"])
