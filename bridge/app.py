@@ -20,6 +20,7 @@ from chatcore.clock import Clock
 from chatcore.events import Event
 from inbound.imap_fetch import ImapAccount
 from inbound.spool import FileSpool
+from outbound.dkim import DkimSigner
 from outbound.render import EmailRenderer
 from outbound.transport import MaildirTransport, MailTransport, SmtpRelay, SmtpTransport
 from webui.app import create_app
@@ -38,11 +39,21 @@ def build_context(settings: Settings, clock: Clock | None = None, engine: Engine
         catalogs=catalogs,
         clock=clock or clock_from_environment(os.environ),
         rules=RuleBook(rules_from(settings)),
+        dkim_signer=build_dkim_signer(settings),
     )
 
 
 def rules_from(settings: Settings) -> Rules:
     return Rules(settings.working_hours(), settings.autoreply_rules())
+
+
+def build_dkim_signer(settings: Settings) -> DkimSigner | None:
+    """Settings loading has checked the key; a config without a selector sends unsigned mail."""
+    outbound = settings.outbound
+    if not (outbound.dkim_selector and outbound.dkim_key_file):
+        return None
+    pem = settings.path(outbound.dkim_key_file).read_bytes()
+    return DkimSigner(settings.mail.domain, outbound.dkim_selector, pem)
 
 
 def build_web_app(context: Context) -> Starlette:

@@ -15,6 +15,8 @@ from bridge.rulebook import RuleBook
 from bridge.settings import Settings
 from bridge.tokens import TokenCodec
 from chatcore.clock import Clock
+from inbound.dkim_check import DnsFunc
+from outbound.dkim import DkimSigner
 from outbound.render import EmailRenderer
 
 
@@ -53,6 +55,8 @@ class Context:
     catalogs: Catalogs
     clock: Clock
     rules: RuleBook
+    dkim_signer: DkimSigner | None = None  # set when [outbound] names a DKIM selector and key
+    dkim_dns: DnsFunc | None = None  # looks up DKIM keys; None is dkimpy's own DNS lookup
 
     @property
     def origin(self) -> str:

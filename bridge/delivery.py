@@ -55,7 +55,7 @@ def _record(context: Context, row_id: int | None, error: str | None, permanent: 
         elif permanent:
             record_permanent_failure(row, error)
         else:
-            record_temporary_failure(row, now, error)
+            record_temporary_failure(row, now, error, context.settings.outbound.retry_first)
             log.warning("delivery to %s deferred: %s", row.recipient, error)
         session.add(row)
         _mirror_state(session, row)

@@ -100,7 +100,8 @@ def send_templated(
         message_ids=list(message_ids),
     )
     row.envelope_from = context.codec.bounce_address(settings.mail.address, row.id or 0)
-    row.raw = compose(email)
+    raw = compose(email)
+    row.raw = context.dkim_signer.sign(raw) if context.dkim_signer else raw
     session.add(row)
     remember_message_id(session, context, message_id, conversation.id or 0, envelope.address)
     return row

@@ -21,7 +21,7 @@ from bridge.context import Context
 from bridge.db import transaction
 from bridge.mailer import remember_message_id
 from bridge.operator_mail import apply_operator_reply
-from bridge.routing import Rejected, Route, RouteKind, route
+from bridge.routing import OperatorProof, Rejected, Route, RouteKind, route
 from chatcore import events as ev
 from chatcore.models import (
     Attachment,
@@ -110,9 +110,14 @@ def dedupe(item: Item, session: Session, context: Context) -> Item:
 def route_mail(item: Item, session: Session, context: Context) -> Item:
     if item.duplicate or _kind(item) is MailKind.LOOP:
         return item
+    proof = OperatorProof(
+        raw=item.raw,
+        require_dkim=context.settings.mail.require_dkim_for_operators,
+        dnsfunc=context.dkim_dns,
+    )
     try:
         found = route(
-            session, context.codec, context.settings.mail.address, _mail(item), list(item.envelope_to)
+            session, context.codec, context.settings.mail.address, _mail(item), list(item.envelope_to), proof
         )
     except Rejected as exc:
         raise Quarantined("route", exc.reason, tell=exc) from exc

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from bridge.tokens import Party, Token, TokenCodec
 from chatcore.models import Contact, Conversation, MessageId, Operator
+from inbound.dkim_check import DnsFunc, check_dkim
 from inbound.parse import ParsedMail
 
 
@@ -33,6 +34,15 @@ class Rejected(Exception):
 
 
 @dataclass(frozen=True)
+class OperatorProof:
+    """What an operator reply must prove beyond its sender address: a DKIM signature for its domain."""
+
+    raw: bytes
+    require_dkim: bool = False
+    dnsfunc: DnsFunc | None = None  # None is dkimpy's own DNS lookup
+
+
+@dataclass(frozen=True)
 class Route:
     kind: RouteKind
     conversation_id: int | None = None
@@ -44,7 +54,12 @@ class Route:
 
 
 def route(
-    session: Session, codec: TokenCodec, mail_address: str, mail: ParsedMail, envelope_to: list[str]
+    session: Session,
+    codec: TokenCodec,
+    mail_address: str,
+    mail: ParsedMail,
+    envelope_to: list[str],
+    proof: OperatorProof | None = None,
 ) -> Route:
     recipients = [*envelope_to, *mail.to, *mail.cc, *mail.delivered_to]
     bounce = _bounce_token(codec, mail_address, recipients)
@@ -52,10 +67,10 @@ def route(
         return Route(RouteKind.BOUNCE, outbox_id=bounce.party_id, via="bounce address")
     token = codec.from_addresses(recipients, mail_address)
     if token is not None:
-        return _by_token(session, token, mail, via="reply address")
+        return _by_token(session, token, mail, proof, via="reply address")
     token = codec.from_message_ids([*mail.in_reply_to, *reversed(mail.references)])
     if token is not None:
-        return _by_token(session, token, mail, via="Message-ID")
+        return _by_token(session, token, mail, proof, via="Message-ID")
     known = _known_conversation(session, mail)
     if known is not None:
         return _as_visitor(session, known, mail, via="stored Message-ID")
@@ -74,7 +89,9 @@ def _bounce_token(codec: TokenCodec, mail_address: str, recipients: list[str]) -
     return None
 
 
-def _by_token(session: Session, token: Token, mail: ParsedMail, via: str) -> Route:
+def _by_token(
+    session: Session, token: Token, mail: ParsedMail, proof: OperatorProof | None, via: str
+) -> Route:
     conversation = session.get(Conversation, token.conversation_id)
     if conversation is None:
         raise Rejected(f"the token names conversation {token.conversation_id}, which does not exist")
@@ -89,8 +106,19 @@ def _by_token(session: Session, token: Token, mail: ParsedMail, via: str) -> Rou
                 notify_operator_id=operator.id,
                 conversation_id=conversation.id,
             )
+        if proof is not None and proof.require_dkim:
+            _require_dkim(proof, mail, operator.id, conversation.id)
         return Route(RouteKind.OPERATOR_REPLY, conversation.id, operator_id=operator.id, via=via)
     return _as_visitor(session, conversation, mail, via=via)
+
+
+def _require_dkim(
+    proof: OperatorProof, mail: ParsedMail, operator_id: int | None, conversation_id: int | None
+) -> None:
+    sender_domain = mail.from_address.rpartition("@")[2]
+    verdict = check_dkim(proof.raw, sender_domain, proof.dnsfunc)
+    if not verdict.passed:
+        raise Rejected(verdict.reason, notify_operator_id=operator_id, conversation_id=conversation_id)
 
 
 def _as_visitor(session: Session, conversation: Conversation, mail: ParsedMail, via: str) -> Route:

@@ -15,6 +15,7 @@ from chatcore.autoreply import AutoreplyRule, load_autoreplies, validate_autorep
 from chatcore.errors import ConfigError
 from chatcore.hours import WorkingHours, validate_hours
 from chatcore.units import parse_duration, parse_size
+from outbound.dkim import DkimKeyError, check_private_key
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
@@ -141,11 +142,21 @@ class OutboundSettings(BaseModel):
     password_env: str | None = None
     timeout: timedelta = timedelta(seconds=30)
     retry_for: timedelta = timedelta(days=2)
+    retry_first: timedelta = timedelta(seconds=30)
     maildir: str = "var/outbox-maildir"
     dkim_selector: str | None = None
     dkim_key_file: str | None = None
 
-    _dur = field_validator("timeout", "retry_for", mode="before")(classmethod(lambda cls, v: _duration(v)))
+    _dur = field_validator("timeout", "retry_for", "retry_first", mode="before")(
+        classmethod(lambda cls, v: _duration(v))
+    )
+
+    @field_validator("retry_first")
+    @classmethod
+    def _positive(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("must be longer than 0s")
+        return value
 
 
 class NotificationSettings(BaseModel):
@@ -228,6 +239,8 @@ def settings_from_mapping(raw: dict[str, Any], env: Mapping[str, str], base_dir:
     except ValidationError as exc:
         problems.extend(_describe(error, raw) for error in exc.errors())
     problems.extend(_validate_rules(raw))
+    if settings is not None:
+        problems.extend(_validate_dkim(settings))
     if problems:
         raise SettingsError([_one_line(problem) for problem in problems])
     assert settings is not None
@@ -276,6 +289,25 @@ def _validate_rules(raw: Mapping[str, Any]) -> list[str]:
     if isinstance(rules, list):
         errors.extend(validate_autoreplies(rules))
     return [str(error) for error in errors]
+
+
+def _validate_dkim(settings: Settings) -> list[str]:
+    """A selector needs a key and the other way round; the key must be one we can sign with."""
+    outbound = settings.outbound
+    if not outbound.dkim_selector and not outbound.dkim_key_file:
+        return []
+    if not outbound.dkim_key_file:
+        return ["[outbound].dkim_key_file: is required when dkim_selector is set"]
+    if not outbound.dkim_selector:
+        return ["[outbound].dkim_selector: is required when dkim_key_file is set"]
+    path = settings.path(outbound.dkim_key_file)
+    try:
+        check_private_key(path.read_bytes())
+    except OSError as exc:
+        return [f"[outbound].dkim_key_file: cannot read {path}: {exc.strerror or exc}"]
+    except DkimKeyError as exc:
+        return [f"[outbound].dkim_key_file: {path}: {exc}"]
+    return []
 
 
 def _describe(error: Any, raw: Mapping[str, Any]) -> str:

@@ -42,9 +42,9 @@ def enqueue(
     return row
 
 
-def next_wait(attempts: int) -> timedelta:
-    """30 s, 1 min, 2 min, 4 min … capped at one hour."""
-    return min(FIRST_RETRY * (1 << min(max(attempts - 1, 0), 16)), LONGEST_WAIT)
+def next_wait(attempts: int, first: timedelta = FIRST_RETRY) -> timedelta:
+    """`first`, then twice as long each time (30 s, 1 min, 2 min, 4 min … by default), capped at one hour."""
+    return min(first * (1 << min(max(attempts - 1, 0), 16)), LONGEST_WAIT)
 
 
 def record_sent(row: OutboxMail, now: datetime) -> None:
@@ -54,14 +54,16 @@ def record_sent(row: OutboxMail, now: datetime) -> None:
     row.last_error = ""
 
 
-def record_temporary_failure(row: OutboxMail, now: datetime, error: str) -> None:
+def record_temporary_failure(
+    row: OutboxMail, now: datetime, error: str, first_retry: timedelta = FIRST_RETRY
+) -> None:
     row.last_error = error[:1000]
     row.claimed_until = None
     if now >= row.deadline:
         row.status = OutboxStatus.FAILED
         row.last_error = f"gave up after {row.attempts} attempts: {error}"[:1000]
     else:
-        row.next_attempt_at = now + next_wait(row.attempts)
+        row.next_attempt_at = now + next_wait(row.attempts, first_retry)
 
 
 def record_permanent_failure(row: OutboxMail, error: str) -> None:

@@ -34,9 +34,10 @@ class SmtpSink:
     """Dumps go to a folder of their own in /tmp: the sink runs as "nobody", who cannot enter
     pytest's private temporary folders."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int | None = None) -> None:
+        """`port` reuses a port, e.g. one a stopped sink left: the relay comes back where it was."""
         self.directory = Path(tempfile.mkdtemp(prefix="relaydesk-sink-"))
-        self.port = free_loopback_port()
+        self.port = port if port is not None else free_loopback_port()
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> SmtpSink:
