@@ -13,11 +13,11 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from sqlmodel import Session, col, select
 
-from bridge import quarantine
+from bridge import importer, quarantine
 from bridge.app import build_context
 from bridge.context import Context
 from bridge.db import migrate
@@ -104,6 +104,10 @@ def _parser() -> argparse.ArgumentParser:
     again = quarantine_commands.add_parser("retry", help="process one mail again, now")
     again.add_argument("id", type=int)
     again.set_defaults(handler=cmd_quarantine_retry)
+
+    load = commands.add_parser("import", help="import .eml files, mbox files and Maildir folders")
+    load.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    load.set_defaults(handler=cmd_import)
 
     export = commands.add_parser("export", help="print every conversation as one JSON line")
     export.set_defaults(handler=cmd_export)
@@ -238,6 +242,35 @@ def cmd_quarantine_retry(args: argparse.Namespace) -> int:
         raise UsageError(f"no quarantined mail with id {args.id}")
     print(f"{row.id}: {row.status}" + (f" ({row.reason})" if row.reason else ""))
     return 0 if row.status != "quarantined" else 1
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    try:
+        sources = importer.recognise(args.paths)
+    except importer.NotMail as exc:
+        raise UsageError(str(exc)) from None
+    context = _context(args)
+    migrate(context.engine)
+    result = importer.import_mail(context, sources, _progress_writer(sys.stderr))
+    print(result.summary())
+    return 0
+
+
+def _progress_writer(stream: TextIO) -> importer.Progress:
+    """A redrawn bar on a terminal; otherwise a plain count line every 100 mails and at the end."""
+    width = 30
+
+    def show(done: int, total: int) -> None:
+        if stream.isatty():
+            filled = width * done // max(total, 1)
+            stream.write(f"\r[{'#' * filled}{' ' * (width - filled)}] {done}/{total}")
+            if done == total:
+                stream.write("\n")
+        elif done % 100 == 0 or done == total:
+            stream.write(f"read {done}/{total}\n")
+        stream.flush()
+
+    return show
 
 
 def cmd_export(args: argparse.Namespace) -> int:

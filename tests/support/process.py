@@ -118,3 +118,11 @@ class RelaydeskProcess:
             code = self._process.wait()
         self._process = None
         return code
+
+    def kill(self) -> None:
+        """SIGKILL, as in a crash or a power cut: no handler runs, nothing is finished."""
+        if self._process is None:
+            return
+        self._process.kill()
+        self._process.wait(timeout=10)
+        self._process = None
