@@ -13,6 +13,27 @@ from chatcore.models import Job, OutboxMail, SpoolItem
 Claimable = TypeVar("Claimable", Job, OutboxMail, SpoolItem)
 
 
+def lock_next_due(
+    session: Session, model: type[Claimable], *, now: datetime, due_column: Any, pending: str
+) -> Claimable | None:
+    """The oldest due row, locked for the caller's transaction: work done in that same transaction
+    needs no lease, because a worker that dies releases the lock with its connection.
+
+    PostgreSQL skips rows that other workers hold (SKIP LOCKED); SQLite's BEGIN IMMEDIATE lets one
+    writer in at a time, which gives the same guarantee on one machine.
+    """
+    claimed_until = col(model.claimed_until)
+    query = (
+        select(model)
+        .where(col(model.status) == pending, due_column <= now)
+        .where(or_(claimed_until.is_(None), claimed_until < now))
+        .order_by(due_column, col(model.id))
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    return session.exec(query).first()
+
+
 def claim_due(
     session: Session,
     model: type[Claimable],

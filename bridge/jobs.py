@@ -9,14 +9,13 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bridge.claims import claim_due
+from bridge.claims import lock_next_due
 from bridge.context import Context
 from bridge.db import transaction
 from chatcore.models import Job, JobStatus
 
 log = logging.getLogger(__name__)
 JobHandler = Callable[[Session, Context, Job], None]
-LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 10
 
 
@@ -41,30 +40,23 @@ def cancel(session: Session, key: str) -> None:
 
 
 def run_due_jobs(context: Context, handlers: Mapping[str, JobHandler], limit: int = 50) -> int:
-    """Claim due jobs and run each in its own transaction, its effects committed with "done"."""
-    now = context.clock.now()
-    with transaction(context.engine) as session:
-        claimed = claim_due(
-            session,
-            Job,
-            now=now,
-            lease=LEASE,
-            due_column=col(Job.due_at),
-            pending=JobStatus.PENDING,
-            limit=limit,
-        )
-        ids = [job.id for job in claimed]
-    for job_id in ids:
-        _run_one(context, handlers, job_id)
-    return len(ids)
+    """Run due jobs one by one; each is locked, run and marked done in one transaction."""
+    ran = 0
+    while ran < limit and _run_next(context, handlers):
+        ran += 1
+    return ran
 
 
-def _run_one(context: Context, handlers: Mapping[str, JobHandler], job_id: int | None) -> None:
+def _run_next(context: Context, handlers: Mapping[str, JobHandler]) -> bool:
+    taken: list[int | None] = []
     try:
         with transaction(context.engine) as session:
-            job = session.get(Job, job_id)
-            if job is None or job.status != JobStatus.PENDING:
-                return
+            job = lock_next_due(
+                session, Job, now=context.clock.now(), due_column=col(Job.due_at), pending=JobStatus.PENDING
+            )
+            if job is None:
+                return False
+            taken.append(job.id)
             handler = handlers.get(job.kind)
             if handler is None:
                 raise LookupError(f"no handler for job kind {job.kind!r}")
@@ -73,8 +65,11 @@ def _run_one(context: Context, handlers: Mapping[str, JobHandler], job_id: int |
             job.claimed_until = None
             session.add(job)
     except Exception as exc:  # one failing job must not stop the others
-        log.exception("job %s failed", job_id)
-        _record_failure(context, job_id, exc)
+        log.exception("job %s failed", taken[0] if taken else "?")
+        if not taken:
+            raise
+        _record_failure(context, taken[0], exc)
+    return True
 
 
 def _record_failure(context: Context, job_id: int | None, exc: Exception) -> None:
@@ -82,6 +77,7 @@ def _record_failure(context: Context, job_id: int | None, exc: Exception) -> Non
         job = session.get(Job, job_id)
         if job is None:
             return
+        job.attempts += 1  # the failed run's own changes were rolled back
         job.last_error = f"{type(exc).__name__}: {exc}"[:1000]
         job.claimed_until = None
         if job.attempts >= MAX_ATTEMPTS:

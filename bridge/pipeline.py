@@ -10,13 +10,12 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
 from bridge import notifications
 from bridge.blobs import BlobStore
-from bridge.claims import claim_due
+from bridge.claims import lock_next_due
 from bridge.context import Context
 from bridge.db import transaction
 from bridge.mailer import remember_message_id
@@ -41,7 +40,6 @@ from inbound.clean import CleanedReply, clean_reply
 from inbound.parse import MailRejected, ParsedMail, ParseLimits, parse_mail
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -153,42 +151,63 @@ STEPS: tuple[Step, ...] = (
 
 
 def process_pending(context: Context, limit: int = 20) -> int:
-    """Claim pending spool items and run each through the steps; returns how many were taken."""
-    with transaction(context.engine) as session:
-        claimed = claim_due(
+    """Process up to `limit` pending spool items, oldest first; returns how many were taken."""
+    taken = 0
+    while taken < limit and _process_next(context):
+        taken += 1
+    return taken
+
+
+def _process_next(context: Context) -> bool:
+    """Lock the oldest pending item and process it in the same transaction: a worker killed midway
+    leaves the item pending and unlocked, ready for the next worker at once."""
+    taken: list[int] = []
+
+    def pick(session: Session) -> SpoolItem | None:
+        row = lock_next_due(
             session,
             SpoolItem,
             now=context.clock.now(),
-            lease=LEASE,
             due_column=col(SpoolItem.received_at),
             pending=SpoolStatus.PENDING,
-            limit=limit,
         )
-        ids = [row.id or 0 for row in claimed]
-    for spool_id in ids:
-        process_one(context, spool_id)
-    return len(ids)
+        if row is not None:
+            taken.append(row.id or 0)
+        return row
+
+    _run_guarded(context, pick, taken)
+    return bool(taken)
 
 
 def process_one(context: Context, spool_id: int) -> None:
+    """Process one pending item now (used by `quarantine retry`)."""
+    _run_guarded(context, lambda session: session.get(SpoolItem, spool_id), [spool_id])
+
+
+def _run_guarded(context: Context, pick: Callable[[Session], SpoolItem | None], taken: list[int]) -> None:
     try:
         with transaction(context.engine) as session:
-            row = session.get(SpoolItem, spool_id)
+            row = pick(session)
             if row is None or row.status != SpoolStatus.PENDING:
                 return
-            item = Item(spool_id, row.raw, row.envelope_from, tuple(row.envelope_to))
-            for step in STEPS:
-                item = step.run(item, session, context)
-            row.status = SpoolStatus.DUPLICATE if item.duplicate else SpoolStatus.DONE
-            row.reason = item.outcome
-            row.processed_at = context.clock.now()
-            row.claimed_until = None
-            session.add(row)
+            _run_steps(session, context, row)
     except Quarantined as exc:
-        quarantine(context, spool_id, f"{exc.step}: {exc.reason}", exc.tell)
+        quarantine(context, taken[0], f"{exc.step}: {exc.reason}", exc.tell)
     except Exception as exc:  # a poison mail is set aside; the worker goes on
-        log.exception("spool item %s failed", spool_id)
-        quarantine(context, spool_id, f"unexpected {type(exc).__name__}: {exc}")
+        log.exception("spool item %s failed", taken[0] if taken else "?")
+        if taken:
+            quarantine(context, taken[0], f"unexpected {type(exc).__name__}: {exc}")
+
+
+def _run_steps(session: Session, context: Context, row: SpoolItem) -> None:
+    item = Item(row.id or 0, row.raw, row.envelope_from, tuple(row.envelope_to))
+    for step in STEPS:
+        item = step.run(item, session, context)
+    row.status = SpoolStatus.DUPLICATE if item.duplicate else SpoolStatus.DONE
+    row.reason = item.outcome
+    row.processed_at = context.clock.now()
+    row.claimed_until = None
+    session.add(row)
 
 
 def quarantine(context: Context, spool_id: int, reason: str, tell: Rejected | None = None) -> None:
