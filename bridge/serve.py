@@ -20,6 +20,7 @@ import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bridge.app import build_file_spool, build_transport, build_web_app, imap_accounts, rules_from
+from bridge.autoclose import close_inactive
 from bridge.context import Context
 from bridge.delivery import deliver_due
 from bridge.inbound_store import DatabaseCursorStore, DatabaseSpoolSink, drain_file_spool
@@ -225,6 +226,14 @@ def _start_scheduler(context: Context) -> AsyncIOScheduler:
         except Exception:
             log.exception("scheduler tick failed")
 
+    async def close_quiet_dialogs() -> None:
+        try:
+            await asyncio.to_thread(close_inactive, context)
+        except Exception:
+            log.exception("auto-close failed")
+
     scheduler.add_job(tick, "interval", seconds=1, max_instances=1, coalesce=True)
+    if context.settings.autoclose.after is not None:
+        scheduler.add_job(close_quiet_dialogs, "interval", seconds=60, max_instances=1, coalesce=True)
     scheduler.start()
     return scheduler

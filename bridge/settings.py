@@ -169,6 +169,26 @@ class NotificationSettings(BaseModel):
     )
 
 
+class AutoCloseSettings(BaseModel):
+    """Close dialogs with no activity for `after`; off when `after` is not set."""
+
+    model_config = _FROZEN
+    after: timedelta | None = None
+    text: str | dict[str, str] = {
+        "en": "This conversation was closed after a period without activity. Write again any time.",
+        "ru": "Диалог закрыт, так как в нём давно не было активности. Напишите нам в любое время.",
+    }
+
+    _dur = field_validator("after", mode="before")(
+        classmethod(lambda cls, v: None if v is None else _duration(v))
+    )
+
+    def text_for(self, language: str) -> str:
+        if isinstance(self.text, str):
+            return self.text
+        return self.text.get(language) or self.text.get("en") or next(iter(self.text.values()), "")
+
+
 class WidgetSettings(BaseModel):
     model_config = _FROZEN
     mode: Literal["visible", "when_conversation", "hidden"] = "visible"
@@ -197,6 +217,7 @@ class Settings(BaseModel):
     hours: Mapping[str, Any] = Field(default_factory=dict)
     autoreply: tuple[Mapping[str, Any], ...] = ()
     widget: WidgetSettings = WidgetSettings()
+    autoclose: AutoCloseSettings = AutoCloseSettings()
     uploads: UploadSettings = UploadSettings()
     base_dir: str = "."
 
