@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -73,5 +72,5 @@ def test_quiet_dialogs_close_with_a_message(
 def test_off_when_not_configured(context: Context, clock: ManualClock) -> None:
     conversation = start(context, "Hello?")
     clock.advance(days=365)
-    assert close_inactive(replace(context)) == 0
+    assert close_inactive(context) == 0
     assert state(context, conversation)[0] == "open"
