@@ -79,16 +79,19 @@ class Desk:
     def post_operator_message(
         self, conversation: Conversation, operator: Operator, message: NewMessage
     ) -> list[ev.Event]:
-        self._require_active(operator)
-        posted = self._post(conversation, message, AuthorKind.OPERATOR, operator, is_note=False)
-        self._advance_read_mark(operator, conversation, _last_message_id(posted))
-        return posted
+        return self._post_as_operator(conversation, operator, message, is_note=False)
 
     def post_note(
         self, conversation: Conversation, operator: Operator, message: NewMessage
     ) -> list[ev.Event]:
+        return self._post_as_operator(conversation, operator, message, is_note=True)
+
+    def _post_as_operator(
+        self, conversation: Conversation, operator: Operator, message: NewMessage, *, is_note: bool
+    ) -> list[ev.Event]:
+        """An operator has read everything up to what they write."""
         self._require_active(operator)
-        posted = self._post(conversation, message, AuthorKind.OPERATOR, operator, is_note=True)
+        posted = self._post(conversation, message, AuthorKind.OPERATOR, operator, is_note=is_note)
         self._advance_read_mark(operator, conversation, _last_message_id(posted))
         return posted
 
