@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from chatcore.models import Job, OutboxMail, SpoolItem
 
@@ -22,16 +23,7 @@ def lock_next_due(
     PostgreSQL skips rows that other workers hold (SKIP LOCKED); SQLite's BEGIN IMMEDIATE lets one
     writer in at a time, which gives the same guarantee on one machine.
     """
-    claimed_until = col(model.claimed_until)
-    query = (
-        select(model)
-        .where(col(model.status) == pending, due_column <= now)
-        .where(or_(claimed_until.is_(None), claimed_until < now))
-        .order_by(due_column, col(model.id))
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    )
-    return session.exec(query).first()
+    return session.exec(_due(model, now, due_column, pending, limit=1)).first()
 
 
 def claim_due(
@@ -50,8 +42,21 @@ def claim_due(
     writers (BEGIN IMMEDIATE), which gives the same guarantee on one machine. A worker that dies
     leaves its lease to expire, and the row is claimed again.
     """
+    rows = list(session.exec(_due(model, now, due_column, pending, limit)))
+    for row in rows:
+        row.claimed_until = now + lease
+        row.attempts += 1
+        session.add(row)
+    session.flush()
+    return rows
+
+
+def _due(
+    model: type[Claimable], now: datetime, due_column: Any, pending: str, limit: int
+) -> SelectOfScalar[Claimable]:
+    """Pending rows due by `now` and not leased to anyone, oldest first, skipping locked ones."""
     claimed_until = col(model.claimed_until)
-    query = (
+    return (
         select(model)
         .where(col(model.status) == pending, due_column <= now)
         .where(or_(claimed_until.is_(None), claimed_until < now))
@@ -59,10 +64,3 @@ def claim_due(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    rows = list(session.exec(query))
-    for row in rows:
-        row.claimed_until = now + lease
-        row.attempts += 1
-        session.add(row)
-    session.flush()
-    return rows

@@ -62,7 +62,6 @@ def _run_next(context: Context, handlers: Mapping[str, JobHandler]) -> bool:
                 raise LookupError(f"no handler for job kind {job.kind!r}")
             handler(session, context, job)
             job.status = JobStatus.DONE
-            job.claimed_until = None
             session.add(job)
     except Exception as exc:  # one failing job must not stop the others
         log.exception("job %s failed", taken[0] if taken else "?")
@@ -79,7 +78,6 @@ def _record_failure(context: Context, job_id: int | None, exc: Exception) -> Non
             return
         job.attempts += 1  # the failed run's own changes were rolled back
         job.last_error = f"{type(exc).__name__}: {exc}"[:1000]
-        job.claimed_until = None
         if job.attempts >= MAX_ATTEMPTS:
             job.status = JobStatus.CANCELLED
         else:

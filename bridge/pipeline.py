@@ -206,7 +206,6 @@ def _run_steps(session: Session, context: Context, row: SpoolItem) -> None:
     row.status = SpoolStatus.DUPLICATE if item.duplicate else SpoolStatus.DONE
     row.reason = item.outcome
     row.processed_at = context.clock.now()
-    row.claimed_until = None
     session.add(row)
 
 
@@ -217,7 +216,6 @@ def quarantine(context: Context, spool_id: int, reason: str, tell: Rejected | No
         if row is not None:
             row.status = SpoolStatus.QUARANTINED
             row.reason = reason[:2000]
-            row.claimed_until = None
             row.processed_at = context.clock.now()
             session.add(row)
         if first_time and tell is not None and tell.notify_operator_id and tell.conversation_id:

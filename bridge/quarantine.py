@@ -48,7 +48,7 @@ def retry(context: Context, spool_id: int) -> SpoolItem | None:
         row = session.get(SpoolItem, spool_id)
         if row is None or row.status != SpoolStatus.QUARANTINED:
             return None
-        row.status, row.reason, row.claimed_until = SpoolStatus.PENDING, "", None
+        row.status, row.reason = SpoolStatus.PENDING, ""
         session.add(row)
     process_one(context, spool_id)
     with Session(context.engine) as session:

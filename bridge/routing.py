@@ -62,7 +62,7 @@ def route(
     proof: OperatorProof | None = None,
 ) -> Route:
     recipients = [*envelope_to, *mail.to, *mail.cc, *mail.delivered_to]
-    bounce = _bounce_token(codec, mail_address, recipients)
+    bounce = codec.from_addresses(recipients, mail_address, bounce=True)
     if bounce is not None:
         return Route(RouteKind.BOUNCE, outbox_id=bounce.party_id, via="bounce address")
     token = codec.from_addresses(recipients, mail_address)
@@ -76,17 +76,6 @@ def route(
         return _as_visitor(session, known, mail, via="stored Message-ID")
     return Route(RouteKind.NEW_CONVERSATION, via="new sender")
 
-
-def _bounce_token(codec: TokenCodec, mail_address: str, recipients: list[str]) -> Token | None:
-    local, domain = mail_address.split("@", 1)
-    for address in recipients:
-        address = address.lower()
-        prefix = f"{local}+b."
-        if address.startswith(prefix) and address.endswith(f"@{domain}"):
-            token = codec.decode(address[len(prefix) : -len(domain) - 1])
-            if token is not None and token.party is Party.BOUNCE:
-                return token
-    return None
 
 
 def _by_token(

@@ -74,15 +74,19 @@ class TokenCodec:
         """A Message-ID (without <>) that carries the token, for clients that drop the +part."""
         return f"rd.{self.encode(token)}.{unique}@{domain}"
 
-    def from_addresses(self, addresses: Iterable[str], mail_address: str) -> Token | None:
-        """The first valid token in recipient addresses of our own domain and mailbox."""
+    def from_addresses(
+        self, addresses: Iterable[str], mail_address: str, *, bounce: bool = False
+    ) -> Token | None:
+        """The first valid token in our own mailbox's addresses: reply addresses (`local+TOKEN@`), or
+        with `bounce` the VERP return paths (`local+b.TOKEN@`). Neither kind is taken for the other."""
         local, domain = mail_address.lower().split("@", 1)
         for address in addresses:
             match = _ADDRESS.match(address.strip().strip("<>").lower())
-            if match and match["local"] == local and match["domain"] == domain:
-                token = self.decode(match["token"])
-                if token is not None:
-                    return token
+            if not match or match["local"] != local or match["domain"] != domain:
+                continue
+            token = self.decode(match["token"])
+            if token is not None and bool(match["bounce"]) == bounce == (token.party is Party.BOUNCE):
+                return token
         return None
 
     def from_message_ids(self, message_ids: Iterable[str]) -> Token | None:

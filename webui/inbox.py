@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -111,18 +111,18 @@ async def inbox_page(request: Request) -> Response:
 def _unread_counts(session: Session, operator: Operator, ids: list[int]) -> dict[int, int]:
     if not ids:
         return {}
-    marks = {
-        m.conversation_id: m.last_read_message_id
-        for m in session.exec(select(ReadMark).where(ReadMark.operator_id == operator.id))
-    }
-    counts: dict[int, int] = {}
+    read_up_to = func.coalesce(ReadMark.last_read_message_id, 0)
     rows = session.exec(
-        select(Message.conversation_id, Message.id).where(col(Message.conversation_id).in_(ids))
+        select(Message.conversation_id, func.count())
+        .outerjoin(
+            ReadMark,
+            (col(ReadMark.conversation_id) == col(Message.conversation_id))
+            & (col(ReadMark.operator_id) == operator.id),
+        )
+        .where(col(Message.conversation_id).in_(ids), col(Message.id) > read_up_to)
+        .group_by(col(Message.conversation_id))
     ).all()
-    for conversation_id, message_id in rows:
-        if (message_id or 0) > marks.get(conversation_id, 0):
-            counts[conversation_id] = counts.get(conversation_id, 0) + 1
-    return counts
+    return {conversation_id: int(count) for conversation_id, count in rows}
 
 
 @operator_required
