@@ -9,7 +9,16 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from chatcore.autoreply import AutoreplyRule, load_autoreplies, validate_autoreplies
 from chatcore.errors import ConfigError
@@ -56,7 +65,7 @@ class SiteSettings(BaseModel):
 class WebSettings(BaseModel):
     model_config = _FROZEN
     host: str = "127.0.0.1"
-    port: Annotated[int, Field(ge=1, le=65535)] = 8000
+    port: Annotated[StrictInt, Field(ge=1, le=65535)] = 8000
 
 
 class DatabaseSettings(BaseModel):
@@ -68,7 +77,7 @@ class MailSettings(BaseModel):
     model_config = _FROZEN
     address: str = "support@example.com"
     from_name: str = "Support"
-    require_dkim_for_operators: bool = False
+    require_dkim_for_operators: StrictBool = False
 
     @field_validator("address")
     @classmethod
@@ -89,10 +98,10 @@ class MailSettings(BaseModel):
 
 class SmtpInboundSettings(BaseModel):
     model_config = _FROZEN
-    enabled: bool = True
+    enabled: StrictBool = True
     host: str = "127.0.0.1"
-    port: Annotated[int, Field(ge=0, le=65535)] = 2525
-    lmtp: bool = False
+    port: Annotated[StrictInt, Field(ge=0, le=65535)] = 2525
+    lmtp: StrictBool = False
     max_message_size: Annotated[int, Field(gt=0)] = 25 * 1024 * 1024
     tls_cert: str | None = None
     tls_key: str | None = None
@@ -105,15 +114,15 @@ class ImapSettings(BaseModel):
     model_config = _FROZEN
     name: str = ""
     host: str
-    port: Annotated[int, Field(ge=1, le=65535)] = 993
-    tls: bool = True
-    starttls: bool = False
+    port: Annotated[StrictInt, Field(ge=1, le=65535)] = 993
+    tls: StrictBool = True
+    starttls: StrictBool = False
     username: str
     password: str = ""
     password_env: str | None = None
     folder: str = "INBOX"
     processed_folder: str | None = None
-    idle: bool = True
+    idle: StrictBool = True
     poll_interval: timedelta = timedelta(seconds=60)
     idle_renew: timedelta = timedelta(minutes=10)
     timeout: timedelta = timedelta(seconds=30)
@@ -134,9 +143,9 @@ class OutboundSettings(BaseModel):
     model_config = _FROZEN
     transport: Literal["smtp", "maildir"] = "maildir"
     host: str = "127.0.0.1"
-    port: Annotated[int, Field(ge=1, le=65535)] = 25
-    starttls: bool = False
-    ssl: bool = False
+    port: Annotated[StrictInt, Field(ge=1, le=65535)] = 25
+    starttls: StrictBool = False
+    ssl: StrictBool = False
     username: str | None = None
     password: str = ""
     password_env: str | None = None
@@ -263,9 +272,15 @@ def settings_from_mapping(raw: dict[str, Any], env: Mapping[str, str], base_dir:
     if settings is not None:
         problems.extend(_validate_dkim(settings))
     if problems:
-        raise SettingsError([_one_line(problem) for problem in problems])
+        raise SettingsError([_one_line(problem) for problem in _without_echoes(problems)])
     assert settings is not None
     return settings
+
+
+def _without_echoes(problems: list[str]) -> list[str]:
+    """A secret missing from the environment is reported once, not again as an empty key."""
+    missing_env = {p.split("_env:", 1)[0] for p in problems if "_env: the environment variable" in p}
+    return [p for p in problems if p.split(": is empty", 1)[0] not in missing_env]
 
 
 def _one_line(problem: str) -> str:
@@ -339,7 +354,7 @@ def _describe(error: Any, raw: Mapping[str, Any]) -> str:
     got = _lookup(raw, location)
     shown = f'"{got}"' if isinstance(got, str) else repr(got)
     if kind == "extra_forbidden":
-        return f"{key}: unknown key"
+        return f"[{location[0]}]: unknown section" if len(location) == 1 else f"{key}: unknown key"
     if kind == "missing":
         return f"{key}: is required"
     if kind in {"greater_than_equal", "less_than_equal", "int_parsing", "int_type"} and location[-1] in {

@@ -29,7 +29,7 @@ def reply_with_mutt(
     )
     editor.chmod(0o755)
     muttrc = workdir / "muttrc"
-    muttrc.write_text(_muttrc(sender, sender_name, smtp_port, editor), encoding="utf-8")
+    muttrc.write_text(_muttrc(sender, sender_name, smtp_port, editor, workdir), encoding="utf-8")
     socket = f"rd-{uuid.uuid4().hex[:8]}"
     command = f"TERM=xterm mutt -n -F {shlex.quote(str(muttrc))} -f {shlex.quote(str(box))} -e 'push <reply>'"
     _tmux(socket, "new-session", "-d", "-s", "mutt", "-x", "120", "-y", "40", command)
@@ -42,8 +42,10 @@ def reply_with_mutt(
         subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True, check=False)
 
 
-def _muttrc(sender: str, name: str, smtp_port: int, editor: Path) -> str:
+def _muttrc(sender: str, name: str, smtp_port: int, editor: Path, home: Path) -> str:
+    # Without its own folder mutt asks on a fresh machine whether to create ~/Mail and waits.
     settings = {
+        "folder": str(home),
         "from": sender,
         "realname": name,
         "use_from": "yes",
