@@ -91,6 +91,7 @@ def build_transport(settings: Settings) -> MailTransport:
         username=outbound.username,
         password=outbound.password,
         timeout=outbound.timeout.total_seconds(),
+        ca_file=str(settings.path(outbound.ca_file)) if outbound.ca_file else None,
     )
     return SmtpTransport(relay)
 

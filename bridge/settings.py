@@ -153,6 +153,7 @@ class OutboundSettings(BaseModel):
     retry_for: timedelta = timedelta(days=2)
     retry_first: timedelta = timedelta(seconds=30)
     maildir: str = "var/outbox-maildir"
+    ca_file: str | None = None
     dkim_selector: str | None = None
     dkim_key_file: str | None = None
 

@@ -50,6 +50,7 @@ class SmtpRelay:
     username: str | None = None
     password: str = ""
     timeout: float = 30.0
+    ca_file: str | None = None
 
 
 class SmtpTransport:
@@ -90,7 +91,7 @@ class SmtpTransport:
                 pass
             self.close()
         relay = self.relay
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=relay.ca_file)
         client: smtplib.SMTP
         if relay.ssl:
             client = smtplib.SMTP_SSL(relay.host, relay.port, timeout=relay.timeout, context=context)
@@ -99,7 +100,7 @@ class SmtpTransport:
             if relay.starttls:
                 client.starttls(context=context)
         if relay.username:
-            client.login(relay.username, relay.password)
+            _log_in(client, relay)
         self._client = client
         return client
 
@@ -109,6 +110,16 @@ class SmtpTransport:
         if 500 <= code < 600:
             raise PermanentFailure(message)
         raise TemporaryFailure(message)
+
+
+def _log_in(client: smtplib.SMTP, relay: SmtpRelay) -> None:
+    """A refused login is our configuration, not the recipient: keep the mail and retry after a fix."""
+    try:
+        client.login(relay.username or "", relay.password)
+    except smtplib.SMTPAuthenticationError as exc:
+        client.close()
+        reply = f"{exc.smtp_code} {_text(exc.smtp_error)}"
+        raise TemporaryFailure(f"the relay refused our login: {reply}") from exc
 
 
 def _text(reply: bytes | str) -> str:

@@ -26,6 +26,8 @@ from types import TracebackType
 
 from imapclient import IMAPClient
 
+from tests.support.certs import self_signed
+
 DOVECOT_BINARY = "/usr/sbin/dovecot"
 DOVEADM_BINARY = "/usr/bin/doveadm"
 
@@ -217,15 +219,8 @@ class Dovecot:
         return self.dir / "cert.pem"
 
     def _make_certificate(self) -> None:
-        key = self.dir / "key.pem"
-        subprocess.run(
-            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-             "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
-             "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-             "-keyout", str(key), "-out", str(self.cert_path)],
-            capture_output=True, check=True, timeout=30,
-        )  # fmt: skip
-        os.chown(key, self._uid, self._gid)
+        made = self_signed(self.dir)
+        os.chown(made.key, self._uid, self._gid)
 
     def _write_owned(self, path: Path, text: str) -> None:
         partial = path.with_suffix(".partial")
