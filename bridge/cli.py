@@ -229,7 +229,10 @@ def cmd_quarantine_show(args: argparse.Namespace) -> int:
         raise UsageError(f"no quarantined mail with id {args.id}")
     mail, raw = found
     print(f"id:       {mail.id}\nreceived: {mail.received_at.isoformat()}\nsource:   {mail.source_key}")
-    print(f"size:     {mail.size} bytes\nreason:   {mail.reason}\n")
+    print(f"size:     {mail.size} bytes\nreason:   {mail.reason}")
+    for defect in quarantine.mime_defects(raw):
+        print(f"defect:   {defect}")
+    print()
     head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
     print(head.decode("utf-8", "replace"))
     return 0

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
 from email.parser import BytesParser
 
+import mailparser
 from sqlmodel import Session, col, select
 
 from bridge.context import Context
@@ -66,3 +68,14 @@ def _summary(row: SpoolItem) -> QuarantinedMail:
         source_key=row.source_key,
         size=len(row.raw),
     )
+
+
+def mime_defects(raw: bytes) -> list[str]:
+    """mail-parser's reading of what is wrong with the MIME structure, part by part, for `show`."""
+    logging.getLogger("mailparser").setLevel(logging.ERROR)
+    try:
+        parsed = mailparser.parse_from_bytes(raw)
+    except Exception as exc:  # a diagnostic must not fail on the mail it diagnoses
+        return [f"mail-parser could not read it: {type(exc).__name__}: {exc}"]
+    by_part = [item for entry in parsed.defects for item in entry.items()]
+    return [f"{part}: {defect}" for part, defects in by_part for defect in defects]
