@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,8 +13,8 @@ from inbound.clean import (
     clean_text_reply,
     html_to_text,
 )
+from tests.support.reply_corpus import CORPUS, load_cases
 
-CORPUS = Path(__file__).resolve().parents[1] / "data" / "replies"
 SUPPORT = "Relaydesk Support <support+k3x9qf@relaydesk.example>"
 
 
@@ -395,29 +392,8 @@ def test_html_to_text_keeps_lines_and_paragraphs() -> None:
 # --- the corpus --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Case:
-    name: str
-    text: str
-    html: str | None
-    expected: str
-
-
-def _corpus() -> list[Case]:
-    cases = []
-    for expected_path in sorted(CORPUS.rglob("*.expected.txt")):
-        stem = expected_path.name.removesuffix(".expected.txt")
-        html_path, text_path = expected_path.with_name(f"{stem}.html"), expected_path.with_name(f"{stem}.txt")
-        html = html_path.read_text(encoding="utf-8") if html_path.exists() else None
-        text = text_path.read_text(encoding="utf-8") if text_path.exists() else ""
-        expected = expected_path.read_text(encoding="utf-8").rstrip("\n")
-        name = str(expected_path.relative_to(CORPUS)).removesuffix(".expected.txt")
-        cases.append(Case(name, text, html, expected))
-    return cases
-
-
 def test_corpus_covers_every_client_in_text_and_html() -> None:
-    own = [case for case in _corpus() if "/" not in case.name]
+    own = [case for case in load_cases() if "/" not in case.name]
 
     assert len(own) >= 60
     for client in ("gmail", "outlook", "apple", "ios", "thunderbird", "yandex", "mailru", "android"):
@@ -426,7 +402,7 @@ def test_corpus_covers_every_client_in_text_and_html() -> None:
 
 
 def test_corpus_exact_match_share_is_not_below_the_baseline() -> None:
-    cases = _corpus()
+    cases = load_cases()
     failures = [case.name for case in cases if clean_reply(case.text, case.html).text != case.expected]
     share = (len(cases) - len(failures)) / len(cases)
     baseline = float((CORPUS / "BASELINE").read_text(encoding="utf-8").strip())
