@@ -33,6 +33,11 @@ _QUOTE_LINE = re.compile(r"^>")
 _WROTE = re.compile(
     r"^(?!>).{0,400}?(?<!\w)(wrote|написал\(а\)|написала|написал|пишет)\s*:\s*$", re.IGNORECASE
 )
+# Zoho and Yahoo frame it in dashes: "---- On <date> <addr> wrote ----".
+_DASHED_WROTE = re.compile(
+    r"^\s*-{2,}\s*\S.{0,400}?(?<!\w)(wrote|написал\(а\)|написала|написал|пишет)\s*:?\s*-{2,}\s*$",
+    re.IGNORECASE,
+)
 # "<date>, <name> <addr>:" (Yandex, Gmail ru, Mail.ru "<date> от <name> <addr>:").
 _ADDRESS_COLON = re.compile(r"^(?!>).{0,400}\d.{0,400}<[^<>\s@]+@[^<>\s]+>\s*:\s*$")
 # How a whole attribution begins: "On …", a date, or a weekday ("Вт, …", "Tuesday, …").
@@ -42,24 +47,31 @@ _OUTLOOK_MARKER = re.compile(
     r"^\s*-{2,}\s*(original message|исходное сообщение|оригинальное сообщение)\s*-{2,}\s*$",
     re.IGNORECASE,
 )
-_SEPARATOR = re.compile(r"^\s*_{8,}\s*$")
-_HEADER_FROM = re.compile(r"^\s*\*?(from|от)\s*:\*?\s+\S", re.IGNORECASE)
-_HEADER_DATE = re.compile(r"^\s*\*?(sent|date|отправлено|дата)\s*:\*?\s+\S", re.IGNORECASE)
+# The rule above an Outlook header block; "---" is how it comes out of HTML-to-markdown converters.
+_SEPARATOR = re.compile(r"^\s*(_{8,}|-{3,})\s*$")
+# Header labels may be bold: "*From:*" (Gmail's text of Outlook HTML) or "**From:**" (markdown).
+_HEADER_FROM = re.compile(r"^\s*\*{0,2}(from|от)\s*:\*{0,2}\s+\S", re.IGNORECASE)
+_HEADER_DATE = re.compile(r"^\s*\*{0,2}(sent|date|отправлено|дата)\s*:\*{0,2}\s+\S", re.IGNORECASE)
 _HEADER_OTHER = re.compile(
-    r"^\s*\*?(to|cc|subject|reply-to|кому|копия|тема|ответить)\s*:\*?(\s|$)", re.IGNORECASE
+    r"^\s*\*{0,2}(to|cc|subject|reply-to|кому|копия|тема|ответить)\s*:\*{0,2}(\s|$)", re.IGNORECASE
 )
+# The sender's address wrapped onto the line after "From: Name".
+_ADDRESS_CONTINUATION = re.compile(r"^\s*(mailto:)?[<\[]?[^\s<>@\[\]]+@[^\s<>\[\]]+[>\]]*\s*$")
+_HEADER_BLOCK_LINES = 6
 _FORWARD_MARKER = re.compile(
     r"^\s*(-{2,}\s*(forwarded message|пересылаемое сообщение|перенаправленное сообщение"
     r"|пересланное сообщение)\s*-{2,}"
     r"|(begin forwarded message|начало переадресованного сообщения|начало пересылаемого сообщения)\s*:)\s*$",
     re.IGNORECASE,
 )
-_SIG_DELIMITER = re.compile(r"^--\s*$")
+# RFC 3676 "-- " (often trimmed to "--"), and a line of em dashes: iOS turns a typed "--" into "—".
+_SIG_DELIMITER = re.compile(r"^(--|—+)\s*$")
 # Footers that name the device or the mail app; the generic "Sent from …" form only counts as the last line.
 _NAMED_FOOTER = re.compile(
     r"^\s*((sent|отправлено)\s+(from|with|с|со|из)\s+.{0,30}"
     r"(iphone|ipad|android|samsung|galaxy|huawei|xiaomi|mail\.ru|яндекс|yandex|outlook|gmail|blackberry)"
-    r".{0,30}|(get|получите|скачайте) outlook (for|для) (ios|android))\s*$",
+    r".{0,30}|(get|download|получите|скачайте) outlook (for|для) (ios|android))"
+    r"(\s*<https?://[^\s<>]*>)?\s*$",  # Outlook mobile links its name
     re.IGNORECASE,
 )
 _GENERIC_FOOTER = re.compile(r"^\s*(sent|отправлено)\s+(from|with|с|со|из)\s+\S.{0,40}$", re.IGNORECASE)
@@ -111,22 +123,35 @@ def _history_start(lines: Sequence[str]) -> tuple[int, frozenset[int]]:
 
 
 def _attribution_size(lines: Sequence[str], index: int) -> int:
-    """1 or 2 when an attribution starts at ``index`` (Gmail wraps long ones over two lines), else 0."""
+    """How many lines (1 to 3) the attribution starting at ``index`` takes, or 0 when none starts there.
+
+    Gmail wraps a long attribution over two lines; Apple Mail and Gmail put a long address, and then
+    "wrote:", on lines of their own. A three-line one must begin as attributions do ("On …", a date).
+    """
     if _is_attribution(lines[index], before_quote=_next_is_quote(lines, index)):
         return 1
-    if index + 1 >= len(lines) or not lines[index + 1].strip() or _QUOTE_LINE.match(lines[index + 1]):
-        return 0
-    following = lines[index + 1]
-    if _is_attribution(following) and _ATTRIBUTION_HEAD.match(following):
-        return 0
-    first = lines[index].rstrip()
-    joined = first + ("" if first.endswith("<") else " ") + following.strip()
-    return 2 if len(joined) <= _MAX_JOINED_ATTRIBUTION and _is_attribution(joined) else 0
+    joined = lines[index].rstrip()
+    for size in (2, 3):
+        if index + size > len(lines):
+            return 0
+        following = lines[index + size - 1]
+        if not following.strip() or _QUOTE_LINE.match(following):
+            return 0
+        if _is_attribution(following) and _ATTRIBUTION_HEAD.match(following):
+            return 0
+        joined += ("" if joined.endswith("<") else " ") + following.strip()
+        if len(joined) > _MAX_JOINED_ATTRIBUTION:
+            return 0
+        if _is_attribution(joined) and (size == 2 or _ATTRIBUTION_HEAD.match(joined)):
+            return size
+    return 0
 
 
 def _is_attribution(line: str, before_quote: bool = False) -> bool:
     if _WROTE.match(line):
         return before_quote or bool(_HAS_EVIDENCE.search(line))
+    if _DASHED_WROTE.match(line):
+        return bool(_HAS_EVIDENCE.search(line))
     return bool(_ADDRESS_COLON.match(line))
 
 
@@ -139,15 +164,24 @@ def _next_is_quote(lines: Sequence[str], index: int) -> bool:
 
 
 def _is_header_block(lines: Sequence[str], index: int) -> bool:
-    """Outlook's "From: / Sent: / To: / Subject:" block (and От: / Отправлено: / Кому: / Тема:)."""
-    if not _HEADER_FROM.match(lines[index]):
-        return False
-    for line in lines[index + 1 : index + 5]:
-        if _HEADER_DATE.match(line):
-            return True
-        if not _HEADER_OTHER.match(line):
+    """A quoted message's header block: "From:" and "Sent:"/"Date:" (От: / Отправлено: / Дата:) with only
+    To:, Cc:, Subject:, Reply-To: (Кому: / Копия: / Тема:) between, in the order the client chose
+    (Outlook starts with From:, Outlook.com and some webmails with Date:)."""
+    seen_from = seen_date = False
+    for offset, line in enumerate(lines[index : index + _HEADER_BLOCK_LINES]):
+        if _HEADER_FROM.match(line):
+            seen_from = True
+        elif _HEADER_DATE.match(line):
+            seen_date = True
+        elif offset == 0 or not (_HEADER_OTHER.match(line) or _wrapped_address(lines, index + offset)):
             return False
+        if seen_from and seen_date:
+            return True
     return False
+
+
+def _wrapped_address(lines: Sequence[str], index: int) -> bool:
+    return bool(_ADDRESS_CONTINUATION.match(lines[index]) and _HEADER_FROM.match(lines[index - 1]))
 
 
 def _include_separator(lines: Sequence[str], index: int) -> int:
@@ -181,12 +215,13 @@ def _only_signature(lines: Sequence[str]) -> bool:
 def _drop_quote_blocks(lines: list[str], attributions: frozenset[int]) -> tuple[list[str], list[str]]:
     """Remove ``>`` blocks and their attributions, keeping the answers written between them.
 
-    In a message with no attribution, a ``>`` block introduced by a line ending in ":" is kept: it is
-    most likely something the sender pasted (shell output, code), not quoted history.
+    In a message with no attribution where every ``>`` block is introduced by a line ending in ":", the
+    blocks are kept: they are most likely something the sender pasted (shell output, code), not quoted
+    history. One block that follows anything else shows the sender is quoting, and then all of them go.
     """
     kept: list[str] = []
     removed: list[str] = []
-    replying = bool(attributions)
+    replying = bool(attributions) or _quotes_without_colon(lines)
     dropped_since_kept = False
     index = 0
     while index < len(lines):
@@ -198,7 +233,7 @@ def _drop_quote_blocks(lines: list[str], attributions: frozenset[int]) -> tuple[
             continue
         if _QUOTE_LINE.match(line):
             end = _quote_block_end(lines, index)
-            if replying or not _introduced_by_colon(kept):
+            if replying:
                 removed.extend(lines[index:end])
                 dropped_since_kept = True
             else:
@@ -225,10 +260,15 @@ def _quote_block_end(lines: Sequence[str], start: int) -> int:
     return end
 
 
-def _introduced_by_colon(kept: Sequence[str]) -> bool:
-    for line in reversed(kept):
-        if line.strip():
-            return line.rstrip().endswith(":")
+def _quotes_without_colon(lines: Sequence[str]) -> bool:
+    """True when some ``>`` block is not introduced by a line ending in ":": the sender is quoting."""
+    last_text = ""  # the last non-blank line outside quotes
+    for line in lines:
+        if _QUOTE_LINE.match(line):
+            if not last_text.rstrip().endswith(":"):
+                return True
+        elif line.strip():
+            last_text = line
     return False
 
 
@@ -270,7 +310,7 @@ _QUOTE_TAG_CLASSES = frozenset({"gmail_quote"})
 _SIGNATURE_CLASSES = frozenset({"gmail_signature", "moz-signature"})
 _SIGNATURE_IDS = frozenset({"signature", "applemailsignature"})
 # Outlook puts the original after these markers as siblings, so the rest of the parent goes.
-_CUT_IDS = frozenset({"appendonsend", "divrplyfwdmsg"})
+_CUT_IDS = frozenset({"appendonsend", "divrplyfwdmsg", "stopspelling"})  # the last: Outlook.com's <hr>
 _QUOTE_IDS = frozenset({"mail-editor-reference-message-container"})
 _ELEMENT, _REST_OF_PARENT = "element", "rest"
 
@@ -482,7 +522,7 @@ class _TextExtractor(HTMLParser):
             return
         if not self._pre:
             data = _SPACES.sub(" ", data)
-            if not self._parts or self._tail().endswith("\n"):
+            if not self._parts or self._tail().endswith(("\n", " ")):  # spaces collapse across tags too
                 data = data.lstrip(" ")
         if data:
             self._parts.append(data)

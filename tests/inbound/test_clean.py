@@ -84,6 +84,18 @@ def test_wrote_line_right_before_a_quote_is_an_attribution_even_without_date() -
     assert cleaned.text == "Fixed."
 
 
+def test_attribution_over_three_lines_is_removed_whole() -> None:
+    message = (
+        "Fine now.\n\nOn Dec 16, 2011, at 12:47 PM, Corey Donohoe\n<reply@reply.github.com>\nwrote:\n\n"
+        "> Fixed?\n"
+    )
+
+    cleaned = clean_text_reply(message)
+
+    assert cleaned.text == "Fine now."
+    assert cleaned.quoted.startswith("On Dec 16, 2011, at 12:47 PM, Corey Donohoe\n<reply@reply.github.com>")
+
+
 # --- Outlook -----------------------------------------------------------------------------------
 
 
@@ -111,6 +123,38 @@ def test_outlook_header_block_and_its_separator_are_removed(headers: str) -> Non
     assert cleaned.text == "Answer."
     assert cleaned.quoted.startswith("________________________________")
     assert "Old body" in cleaned.quoted
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        "---- On Wed, 24 Feb 2021 14:02:50 +0530 john@example.com wrote ----",
+        "------On 12/29/1987 17:32 PM, Julius Caesar wrote-----",
+        "Date: Thu, 26 Jun 2014 13:53:45 +0400\nSubject: Test\nFrom: abc@example.com\nTo: alex@example.com",
+        "From: Human Resources\n<a-long-address+1234@example.com>\nSent: Monday, August 26, 2019 4:37 PM",
+        "*From:* bob@example.com [mailto:\n  bob@example.com]\n*Sent:* Wednesday, June 27, 2012 3:05 PM",
+        "---\n\n**From:** Zinc <checks@example.com>\n**Sent:** Monday, July 28, 2025 15:45\n**To:** Laura",
+    ],
+    ids=["zoho dashed", "yahoo dashed", "date first", "wrapped from address", "bold", "markdown bold"],
+)
+def test_dashed_attributions_and_header_blocks_in_other_forms_cut_the_rest(history: str) -> None:
+    cleaned = clean_text_reply(f"Answer.\n\n{history}\n\nOld body\n")
+
+    assert cleaned.text == "Answer."
+    assert "Old body" in cleaned.quoted
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Report for build 42\nfrom the nightly job that\nwrote:\nnothing new since Monday.",
+        "Дата: 12 мая\nТема: поставка\n\nПривезите, пожалуйста, к обеду.",
+        "Two options — restart or reinstall.\nWhich one?",
+    ],
+    ids=["three lines ending in wrote: without an attribution's start", "date line without From", "em dash"],
+)
+def test_the_senders_text_that_only_resembles_history_is_kept(message: str) -> None:
+    assert clean_text_reply(message).text == message
 
 
 def test_a_from_line_without_a_date_line_is_kept() -> None:
@@ -173,6 +217,18 @@ def test_pasted_block_introduced_by_a_colon_is_kept_when_nothing_is_quoted() -> 
     assert clean_text_reply(message).text == message
 
 
+def test_quotes_answered_point_by_point_go_even_after_a_colon() -> None:
+    message = "My answers:\n\n> Does it crash?\n\nYes, daily.\n\n> Since when?\n\nSince Monday."
+
+    assert clean_text_reply(message).text == "My answers:\n\nYes, daily.\n\nSince Monday."
+
+
+def test_several_pasted_blocks_each_introduced_by_a_colon_are_kept() -> None:
+    message = "The build prints:\n\n> error: out of memory\n\nand the log says:\n\n> killed by signal 9"
+
+    assert clean_text_reply(message).text == message
+
+
 def test_nested_quotes_go_with_the_outer_quote() -> None:
     message = f"Any news?\n\nOn Wed, Nov 23, 2026 at 9:00 AM {SUPPORT} wrote:\n> Soon.\n>> Earlier.\n"
 
@@ -187,6 +243,14 @@ def test_signature_after_delimiter_is_removed(delimiter: str) -> None:
     cleaned = clean_text_reply(f"Invoice tomorrow.\n\n{delimiter}\nIvan Petrov\nACME Ltd\n")
 
     assert cleaned == CleanedReply(text="Invoice tomorrow.", quoted="", signature="--\nIvan Petrov\nACME Ltd")
+
+
+@pytest.mark.parametrize("delimiter", ["—", "—————"])
+def test_signature_after_a_line_of_em_dashes_is_removed(delimiter: str) -> None:
+    cleaned = clean_text_reply(f"Thanks for the update!\n\n{delimiter}\nSarah Johnson\nProduct Manager\n")
+
+    assert cleaned.text == "Thanks for the update!"
+    assert cleaned.signature.endswith("Product Manager")
 
 
 def test_double_dash_inside_a_line_is_not_a_signature() -> None:
@@ -212,6 +276,8 @@ def test_double_dash_followed_by_a_long_text_is_not_a_signature() -> None:
         "Sent from my Samsung Galaxy smartphone.",
         "Get Outlook for Android",
         "Sent from Yahoo Mail for iPhone",
+        "Get Outlook for iOS<https://aka.ms/o0ukef>",
+        "Download Outlook for Android<https://aka.ms/ghei36>",
     ],
 )
 def test_mobile_footer_is_removed_as_signature(footer: str) -> None:
@@ -259,6 +325,8 @@ _LINES = st.sampled_from(
         "-----Original Message-----",
         "From: a@b.example",
         "Sent: today",
+        "Date: Thu, 26 Jun 2014",
+        "—",
         "________________________________",
         "---------- Forwarded message ---------",
     ]
@@ -373,6 +441,15 @@ def test_clean_reply_reports_removed_quote_and_signature_from_html() -> None:
     assert "Ivan" in cleaned.signature
 
 
+def test_outlook_com_stop_spelling_rule_removes_the_rest_of_its_parent() -> None:
+    html = (
+        '<div dir="ltr">Fine, thanks.<br><div><hr id="stopSpelling">Date: Thu<br>Subject: Hi<br>'
+        "<div>Old body</div></div></div><p>after</p>"
+    )
+
+    assert clean_html_reply(html) == '<div dir="ltr">Fine, thanks.<br><div></div></div><p>after</p>'
+
+
 def test_clean_reply_without_html_uses_the_text_rules() -> None:
     assert clean_reply("Yes.\n\n> Old\n", None).text == "Yes."
 
@@ -387,6 +464,12 @@ def test_html_to_text_keeps_lines_and_paragraphs() -> None:
     html = "<p>One</p><p>Two<br>Three</p><div>Four</div><div><br></div><div>Five &amp; six</div>"
 
     assert html_to_text(html) == "One\n\nTwo\nThree\n\nFour\n\nFive & six"
+
+
+def test_html_to_text_collapses_spaces_across_tags() -> None:
+    html = "<table><tr><th>Date:\n   </th>\n   <td>Tue, 3 May 2016</td></tr></table>"
+
+    assert html_to_text(html) == "Date: Tue, 3 May 2016"
 
 
 # --- the corpus --------------------------------------------------------------------------------
