@@ -38,6 +38,11 @@ _DASHED_WROTE = re.compile(
     r"^\s*-{2,}\s*\S.{0,400}?(?<!\w)(wrote|написал\(а\)|написала|написал|пишет)\s*:?\s*-{2,}\s*$",
     re.IGNORECASE,
 )
+# Some mailers drop the colon: "On <date> <name> <addr> wrote"; then the address must be there.
+_WROTE_NO_COLON = re.compile(
+    r"^\s*(on\s|\d).{0,400}<[^<>\s@]+@[^<>\s]+>\s*(wrote|написал\(а\)|написала|написал|пишет)\s*$",
+    re.IGNORECASE,
+)
 # "<date>, <name> <addr>:" (Yandex, Gmail ru, Mail.ru "<date> от <name> <addr>:").
 _ADDRESS_COLON = re.compile(r"^(?!>).{0,400}\d.{0,400}<[^<>\s@]+@[^<>\s]+>\s*:\s*$")
 # How a whole attribution begins: "On …", a date, or a weekday ("Вт, …", "Tuesday, …").
@@ -150,7 +155,7 @@ def _attribution_size(lines: Sequence[str], index: int) -> int:
 def _is_attribution(line: str, before_quote: bool = False) -> bool:
     if _WROTE.match(line):
         return before_quote or bool(_HAS_EVIDENCE.search(line))
-    if _DASHED_WROTE.match(line):
+    if _DASHED_WROTE.match(line) or _WROTE_NO_COLON.match(line):
         return bool(_HAS_EVIDENCE.search(line))
     return bool(_ADDRESS_COLON.match(line))
 

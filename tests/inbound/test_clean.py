@@ -32,6 +32,7 @@ SUPPORT = "Relaydesk Support <support+k3x9qf@relaydesk.example>"
         f"22 нояб. 2026 г., в 10:15, {SUPPORT} написал(а):",
         "22.11.2026 10:15, Relaydesk Support пишет:",
         f"Вторник, 22 ноября 2026, 10:15 +03:00 от {SUPPORT}:",
+        f"On Wed, 14 Nov 2026 08:14:43 -0200 {SUPPORT} wrote",
     ],
 )
 def test_attribution_and_quote_below_it_are_removed(attribution: str) -> None:
