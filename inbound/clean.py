@@ -136,7 +136,7 @@ def _attribution_size(lines: Sequence[str], index: int) -> int:
     if _is_attribution(lines[index], before_quote=_next_is_quote(lines, index)):
         return 1
     joined = lines[index].rstrip()
-    for size in (2, 3):
+    for size in (2, 3) if _ATTRIBUTION_HEAD.match(joined) else (2,):
         if index + size > len(lines):
             return 0
         following = lines[index + size - 1]
@@ -147,7 +147,7 @@ def _attribution_size(lines: Sequence[str], index: int) -> int:
         joined += ("" if joined.endswith("<") else " ") + following.strip()
         if len(joined) > _MAX_JOINED_ATTRIBUTION:
             return 0
-        if _is_attribution(joined) and (size == 2 or _ATTRIBUTION_HEAD.match(joined)):
+        if _is_attribution(joined):
             return size
     return 0
 
