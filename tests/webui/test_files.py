@@ -180,7 +180,7 @@ def test_the_original_is_shown_sandboxed_with_cid_images_resolved_and_downloadab
     assert "cid:" not in document.text
     [image] = [html.unescape(u) for u in re.findall(r'<img src="([^"]+)"', document.text)]
     assert image.startswith(f"/files/{png.id}/")
-    client.cookies.clear()  # the frame is sandboxed: its images must load without the session
+    client.cookies.clear()  # a sandboxed frame's requests may come without the session cookie
     shown = client.get(image)
     assert shown.status_code == 200
     assert shown.headers["content-type"] == "image/png"
