@@ -37,7 +37,7 @@ _SERVED_FAMILIES = (
     "application/vnd.openxmlformats-officedocument.",
     "application/vnd.oasis.opendocument.",
 )
-_ACTIVE = re.compile(r"svg|xml|html|script")  # a browser may run these even under an image/ type
+_ACTIVE = re.compile(r"svg|html|script|[/+]xml$")  # a browser may run these even under an image/ type
 _ASCII_FALLBACK = re.compile(r"[^A-Za-z0-9._()+,=@ -]")
 # Nothing a file could hold may run or load anything, even if a browser decided to render it.
 FILE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
