@@ -28,9 +28,17 @@ def upload_problem(files: list[UploadFile], max_size: int) -> UploadProblem | No
     if len(files) > MAX_FILES:
         return UploadProblem("too_many")
     for upload in files:
-        if (upload.size or 0) > max_size:
+        if _size_of(upload) > max_size:
             return UploadProblem("too_large", display_filename(upload.filename or ""))
     return None
+
+
+def _size_of(upload: UploadFile) -> int:
+    """Measured on the spooled file itself, not taken from what the parser counted."""
+    position = upload.file.tell()
+    size = upload.file.seek(0, 2)
+    upload.file.seek(position)
+    return size
 
 
 async def store_uploads(files: list[UploadFile], blobs: BlobStorage) -> tuple[NewAttachment, ...]:
