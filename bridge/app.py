@@ -10,6 +10,7 @@ from sqlmodel import Session
 from starlette.applications import Starlette
 
 from bridge import notifications
+from bridge.blobs import BlobStore
 from bridge.context import Context, clock_from_environment
 from bridge.db import make_engine
 from bridge.i18n import Catalogs
@@ -25,6 +26,7 @@ from outbound.render import EmailRenderer
 from outbound.transport import MaildirTransport, MailTransport, SmtpRelay, SmtpTransport
 from webui.app import create_app
 from webui.deps import WebDeps
+from webui.file_links import FileLinks
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -74,6 +76,9 @@ def build_web_app(context: Context) -> Starlette:
             templates_dir=TEMPLATES,
             react=react,
             translations=context.catalogs.get,
+            blobs=BlobStore(settings.path(settings.uploads.dir)),
+            file_links=FileLinks(settings.site.secret_keys),
+            max_file_size=settings.uploads.max_file_size,
             https_only=settings.site.base_url.startswith("https://"),
         )
     )

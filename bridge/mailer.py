@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from bridge.context import Context
 from bridge.tokens import Token
 from chatcore.models import Contact, Conversation, Message, MessageId, Operator, OutboxMail
-from outbound.compose import OutgoingEmail, compose
+from outbound.compose import OutgoingAttachment, OutgoingEmail, compose
 from outbound.headers import subject_with_re
 from outbound.outbox import enqueue
 
@@ -62,6 +62,7 @@ def send_templated(
     message_ids: Sequence[int],
     kind: str,
     auto_submitted: str | None,
+    attachments: Sequence[OutgoingAttachment] = (),
 ) -> OutboxMail:
     """Render, compose and enqueue one email; its Message-ID joins the recipient's thread."""
     settings = context.settings
@@ -86,6 +87,7 @@ def send_templated(
         references=tuple(earlier),
         auto_submitted=auto_submitted,
         extra_headers=(("X-Relaydesk-Origin", context.origin),),
+        attachments=tuple(attachments),
     )
     row = enqueue(
         session,
@@ -111,7 +113,9 @@ def contact_label(contact: Contact) -> str:
     return contact.name or contact.email or f"Visitor #{contact.id}"
 
 
-def message_view(message: Message, operators: Mapping[int, Operator]) -> dict[str, Any]:
+def message_view(
+    message: Message, operators: Mapping[int, Operator], files: Sequence[Mapping[str, Any]] = ()
+) -> dict[str, Any]:
     operator = operators.get(message.operator_id or 0)
     return {
         "id": message.id,
@@ -119,4 +123,5 @@ def message_view(message: Message, operators: Mapping[int, Operator]) -> dict[st
         "author": operator.name or operator.email if operator else "",
         "text": message.text,
         "created_at": message.created_at,
+        "files": list(files),
     }

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 from bridge import autoreplies, jobs
 from bridge.context import Context
 from bridge.i18n import language_or_default
+from bridge.mail_files import operator_file_views, small_files, visitor_file_views
 from bridge.mailer import Envelope, contact_label, message_view, send_templated
 from bridge.tokens import Party, Token
 from chatcore import events as ev
@@ -102,6 +103,8 @@ def notify_operator(session: Session, context: Context, job: Job) -> None:
     history = _messages(session, conversation, 0, authors=None)[-HISTORY:]
     operators = {o.id or 0: o for o in session.exec(select(Operator))}
     language = language_or_default(operator.language, context.settings.site.language)
+    inbox_url = f"{context.settings.site.base_url.rstrip('/')}/inbox/{conversation.id}"
+    files = operator_file_views(session, unread, inbox_url)
     send_templated(
         session,
         context,
@@ -117,9 +120,9 @@ def notify_operator(session: Session, context: Context, job: Job) -> None:
             "conversation": conversation,
             "contact": contact,
             "contact_label": contact_label(contact),
-            "new_messages": [message_view(m, operators) for m in unread],
+            "new_messages": [message_view(m, operators, files.get(m.id or 0, [])) for m in unread],
             "history": [message_view(m, operators) for m in history if m.id not in {u.id for u in unread}],
-            "inbox_url": f"{context.settings.site.base_url.rstrip('/')}/inbox/{conversation.id}",
+            "inbox_url": inbox_url,
         },
         message_ids=[m.id or 0 for m in unread],
         kind=NOTIFY_OPERATOR,
@@ -142,6 +145,7 @@ def notify_visitor(session: Session, context: Context, job: Job) -> None:
         return
     operators = {o.id or 0: o for o in session.exec(select(Operator))}
     language = language_or_default(contact.language, context.settings.site.language)
+    files = visitor_file_views(session, context, missed)
     send_templated(
         session,
         context,
@@ -153,11 +157,12 @@ def notify_visitor(session: Session, context: Context, job: Job) -> None:
         values={
             "conversation": conversation,
             "contact": contact,
-            "messages": [message_view(m, operators) for m in missed],
+            "messages": [message_view(m, operators, files.get(m.id or 0, [])) for m in missed],
         },
         message_ids=[m.id or 0 for m in missed],
         kind=NOTIFY_VISITOR,
         auto_submitted=None,
+        attachments=small_files(context, session, missed),
     )
     conversation.visitor_emailed_message_id = max(m.id or 0 for m in missed)
     session.add(conversation)

@@ -38,7 +38,7 @@ def apply_operator_reply(
         for command in parsed.commands:
             events += _run(session, desk, conversation, operator, command)
         text_only = replace(new, text=parsed.text)
-        if parsed.text or (new.html and not parsed.commands):
+        if parsed.text or _files_to_post(new) or (new.html and not parsed.commands):
             post = desk.post_note if parsed.is_note else desk.post_operator_message
             events += post(conversation, operator, text_only)
         savepoint.commit()
@@ -47,6 +47,11 @@ def apply_operator_reply(
         _refuse(session, context, operator, conversation, str(refusal))
         return None
     return events
+
+
+def _files_to_post(new: NewMessage) -> bool:
+    """Files the operator attached; an inline image alone (a signature logo under `#close`) is not one."""
+    return any(not attachment.inline for attachment in new.attachments)
 
 
 def _run(

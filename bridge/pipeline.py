@@ -22,8 +22,8 @@ from bridge.mailer import remember_message_id
 from bridge.operator_mail import apply_operator_reply
 from bridge.routing import OperatorProof, Rejected, Route, RouteKind, route
 from chatcore import events as ev
+from chatcore.files import NewAttachment
 from chatcore.models import (
-    Attachment,
     Contact,
     Conversation,
     Message,
@@ -228,8 +228,9 @@ def quarantine(context: Context, spool_id: int, reason: str, tell: Rejected | No
 def _store_message(item: Item, session: Session, context: Context, found: Route) -> Item:
     mail = _mail(item)
     desk = Desk(session, context.clock.now())
+    text = item.cleaned.text if item.cleaned else mail.text
     new = NewMessage(
-        text=(item.cleaned.text if item.cleaned else mail.text) or mail.subject,
+        text=text or ("" if mail.attachments else mail.subject),
         source=Source.EMAIL,
         html=mail.html,
         email_message_id=mail.message_id,
@@ -243,6 +244,7 @@ def _store_message(item: Item, session: Session, context: Context, found: Route)
             "automatic_reason": item.classification.reason if item.classification else "",
             "route": found.via,
         },
+        attachments=_store_files(context, mail),
     )
     if found.kind is RouteKind.OPERATOR_REPLY:
         conversation = desk.get_conversation(found.conversation_id or 0)
@@ -261,7 +263,6 @@ def _store_message(item: Item, session: Session, context: Context, found: Route)
     posted = [e.message_id for e in events if isinstance(e, ev.MessagePosted)]
     if not posted:
         return replace(item, events=tuple(events), outcome="commands applied")
-    _store_attachments(session, context, mail, posted[-1])
     return replace(item, message_id=posted[-1], events=tuple(events), outcome=f"message {posted[-1]}")
 
 
@@ -281,22 +282,22 @@ def _visitor_conversation(
     return desk.start_conversation(contact, Source.EMAIL, mail.subject)
 
 
-def _store_attachments(session: Session, context: Context, mail: ParsedMail, message_id: int) -> None:
+def _store_files(context: Context, mail: ParsedMail) -> tuple[NewAttachment, ...]:
+    """The mail's files into the blob store; a rolled-back mail leaves only unreferenced blobs behind."""
     if not mail.attachments:
-        return
+        return ()
     blobs = BlobStore(context.settings.path(context.settings.uploads.dir))
-    for attachment in mail.attachments:
-        session.add(
-            Attachment(
-                message_id=message_id,
-                sha256=blobs.put(attachment.data),
-                filename=attachment.filename,
-                content_type=attachment.content_type,
-                size=len(attachment.data),
-                content_id=attachment.content_id,
-                inline=attachment.inline,
-            )
+    return tuple(
+        NewAttachment(
+            sha256=blobs.put(attachment.data),
+            filename=attachment.filename,
+            content_type=attachment.content_type,
+            size=len(attachment.data),
+            content_id=attachment.content_id,
+            inline=attachment.inline,
         )
+        for attachment in mail.attachments
+    )
 
 
 def _record_bounce(session: Session, item: Item, found: Route) -> str:

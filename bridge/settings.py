@@ -209,8 +209,9 @@ class UploadSettings(BaseModel):
     dir: str = "var/files"
     max_file_size: int = 2 * 1024 * 1024
     max_avatar_size: int = 1024 * 1024
+    email_attach_max: int = 512 * 1024  # an operator's files up to this total also go into the visitor's mail
 
-    _size = field_validator("max_file_size", "max_avatar_size", mode="before")(
+    _size = field_validator("max_file_size", "max_avatar_size", "email_attach_max", mode="before")(
         classmethod(lambda cls, v: _size(v))
     )
 

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from chatcore import events as ev
 from chatcore.errors import DomainError
+from chatcore.files import NewAttachment, attachment_row
 from chatcore.models import (
     AuthorKind,
     Contact,
@@ -44,6 +45,7 @@ class NewMessage:
     content_sha256: str | None = None
     automatic: bool = False
     verdicts: dict[str, Any] = field(default_factory=dict)
+    attachments: tuple[NewAttachment, ...] = ()
 
 
 @dataclass
@@ -179,8 +181,8 @@ class Desk:
         is_note: bool,
     ) -> list[ev.Event]:
         text = new.text.strip()
-        if not text and not new.html:
-            raise DomainError("a message needs some text")
+        if not text and not new.html and not new.attachments:
+            raise DomainError("a message needs some text or a file")
         message = Message(
             conversation_id=_id(conversation),
             author_kind=author_kind,
@@ -209,6 +211,7 @@ class Desk:
             conversation.last_operator_message_at = self.now
         self._touch(conversation)
         self.session.flush()
+        self.session.add_all(attachment_row(_id(message), file) for file in new.attachments)
         return [
             *reopened,
             ev.MessagePosted(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
@@ -9,6 +10,15 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from outbound.headers import clean_header_text, format_address
+
+_TYPE_PART = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,62}$")
+
+
+@dataclass(frozen=True)
+class OutgoingAttachment:
+    filename: str  # from a user: cleaned here before it reaches a header
+    content_type: str
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -27,6 +37,7 @@ class OutgoingEmail:
     references: tuple[str, ...] = ()
     auto_submitted: str | None = None  # "auto-generated" | "auto-replied"
     extra_headers: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    attachments: tuple[OutgoingAttachment, ...] = ()
 
 
 def compose(mail: OutgoingEmail) -> bytes:
@@ -50,4 +61,14 @@ def compose(mail: OutgoingEmail) -> bytes:
     message.set_content(mail.text, cte="quoted-printable")
     if mail.html:
         message.add_alternative(mail.html, subtype="html", cte="quoted-printable")
+    for attachment in mail.attachments:
+        _attach(message, attachment)
     return message.as_bytes()
+
+
+def _attach(message: EmailMessage, attachment: OutgoingAttachment) -> None:
+    maintype, _, subtype = attachment.content_type.partition("/")
+    if not (_TYPE_PART.match(maintype) and _TYPE_PART.match(subtype)) or maintype in ("multipart", "message"):
+        maintype, subtype = "application", "octet-stream"  # these may not be base64-encoded; a file may
+    filename = clean_header_text(attachment.filename, 150) or "file"
+    message.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=filename)

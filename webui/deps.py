@@ -6,12 +6,22 @@ import gettext
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from chatcore.clock import Clock
 from chatcore.events import Event
+from webui.file_links import FileLinks
+
+
+class BlobStorage(Protocol):
+    """Files by the SHA-256 of their content (bridge.blobs.BlobStore)."""
+
+    def put(self, data: bytes) -> str: ...
+
+    def path_of(self, digest: str) -> Path: ...
 
 
 @dataclass(frozen=True)
@@ -26,4 +36,7 @@ class WebDeps:
     templates_dir: Path
     react: Callable[[Session, list[Event]], None]
     translations: Callable[[str], gettext.NullTranslations]
+    blobs: BlobStorage
+    file_links: FileLinks
+    max_file_size: int
     https_only: bool = False

@@ -12,11 +12,14 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from chatcore.errors import DomainError
+from chatcore.files import attachments_by_message, size_parts
 from chatcore.models import Contact, Conversation, ConversationStatus, Message, Operator, ReadMark, Source
 from chatcore.services import Desk, NewMessage
 from webui.auth import csrf_ok, operator_id, verify_password
 from webui.deps import WebDeps
+from webui.file_views import operator_views
 from webui.pages import render
+from webui.uploads import MAX_FILES, chosen_files, store_uploads, upload_problem
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -130,7 +133,9 @@ async def dialog_page(request: Request) -> Response:
     return _dialog(request, error=None, draft="")
 
 
-def _dialog(request: Request, error: str | None, draft: str, status_code: int = 200) -> Response:
+def _dialog(
+    request: Request, error: str | None, draft: str, status_code: int = 200, error_file: str = ""
+) -> Response:
     deps: WebDeps = request.app.state.deps
     operator: Operator = request.state.operator
     conversation_id = int(request.path_params["conversation_id"])
@@ -151,6 +156,7 @@ def _dialog(request: Request, error: str | None, draft: str, status_code: int = 
         )
         operators = {o.id: o for o in session.exec(select(Operator))}
         tags = desk.tags_of(conversation)
+        files = attachments_by_message(session, [m.id or 0 for m in messages])
     context: dict[str, Any] = {
         "conversation": conversation,
         "contact": contact,
@@ -160,6 +166,10 @@ def _dialog(request: Request, error: str | None, draft: str, status_code: int = 
         "error": error,
         "draft": draft,
         "operator": operator,
+        "files": operator_views(files, conversation_id),
+        "error_file": error_file,
+        "max_file_size": size_parts(deps.max_file_size),
+        "max_files": MAX_FILES,
     }
     return render(request, "dialog.html", context, status_code)
 
@@ -172,8 +182,13 @@ async def reply_submit(request: Request) -> Response:
     is_note = form.get("note") == "1"
     if not csrf_ok(request, form.get("csrf")):
         return _dialog(request, error="csrf", draft=text, status_code=400)
-    if not text:
+    uploads = chosen_files(form)
+    problem = upload_problem(uploads, deps.max_file_size)
+    if problem is not None:
+        return _dialog(request, error=problem.code, draft=text, status_code=413, error_file=problem.filename)
+    if not text and not uploads:
         return _dialog(request, error="empty", draft=text, status_code=422)
+    files = await store_uploads(uploads, deps.blobs)
     conversation_id = int(request.path_params["conversation_id"])
     with Session(deps.engine) as session:
         desk = Desk(session, deps.clock.now())
@@ -182,7 +197,7 @@ async def reply_submit(request: Request) -> Response:
         try:
             conversation = desk.get_conversation(conversation_id)
             post = desk.post_note if is_note else desk.post_operator_message
-            events = post(conversation, operator, NewMessage(text=text, source=Source.WEB))
+            events = post(conversation, operator, NewMessage(text=text, source=Source.WEB, attachments=files))
         except DomainError:
             session.rollback()
             return _dialog(request, error="refused", draft=text, status_code=422)

@@ -13,9 +13,11 @@ from starlette.routing import Route
 
 from chatcore.errors import DomainError
 from chatcore.events import Event
+from chatcore.files import attachments_by_message
 from chatcore.models import AuthorKind, Contact, Conversation, ConversationStatus, Message, Operator, Source
 from chatcore.services import Desk, NewMessage
 from webui.deps import WebDeps
+from webui.file_views import visitor_json
 from webui.pages import render
 
 VISITOR_COOKIE = "rd_visitor"
@@ -131,18 +133,30 @@ async def list_messages(request: Request) -> Response:
             )
         )
         operators = {o.id: o for o in session.exec(select(Operator))}
+        files = _files_json(session, deps, messages)
         if messages:
             Desk(session, deps.clock.now()).mark_seen_by_visitor(conversation, messages[-1].id or 0)
             session.commit()
         return JSONResponse(
             {
                 "conversation_id": conversation.id,
-                "messages": [_message_json(m, operators) for m in messages],
+                "messages": [_message_json(m, operators, files.get(m.id or 0, [])) for m in messages],
             }
         )
 
 
-def _message_json(message: Message, operators: dict[int | None, Operator]) -> dict[str, Any]:
+def _files_json(session: Session, deps: WebDeps, messages: list[Message]) -> dict[int, list[dict[str, Any]]]:
+    found = attachments_by_message(session, [m.id or 0 for m in messages])
+    conversation_of = {m.id: m.conversation_id for m in messages}
+    return {
+        message_id: [visitor_json(file, conversation_of[message_id], deps.file_links) for file in attachments]
+        for message_id, attachments in found.items()
+    }
+
+
+def _message_json(
+    message: Message, operators: dict[int | None, Operator], files: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     operator = operators.get(message.operator_id)
     return {
         "id": message.id,
@@ -152,4 +166,5 @@ def _message_json(message: Message, operators: dict[int | None, Operator]) -> di
         "text": message.text,
         "source": message.source,
         "created_at": message.created_at.isoformat(),
+        "files": files or [],
     }

@@ -45,6 +45,7 @@ def test_defaults_need_only_a_secret() -> None:
     assert settings.widget.mode == "visible"
     assert settings.uploads.max_file_size == 2 * 1024 * 1024
     assert settings.uploads.max_avatar_size == 1024 * 1024
+    assert settings.uploads.email_attach_max == 512 * 1024
 
 
 def test_the_shipped_example_config_is_valid_and_matches_the_defaults() -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from email import message_from_bytes, policy
 from email.headerregistry import Address
 
 import pytest
 from hypothesis import given, settings
 
+from outbound.compose import OutgoingAttachment
 from tests.outbound.support import EXPECTED_HEADERS, composed, email_with, top_level_header_names
 from tests.outbound.test_headers import INJECTIONS, hostile
 
@@ -103,3 +105,47 @@ def test_references_are_capped_to_the_newest_twenty() -> None:
 def test_a_bad_recipient_address_is_refused() -> None:
     with pytest.raises(ValueError, match="not a mail address"):
         composed(email_with(to_address="anna@example.org\r\nBcc: x@y"))
+
+
+def part_header_names(raw: bytes) -> list[str]:
+    """Header names of every MIME part, read from the bytes as a mail client would."""
+    parsed = message_from_bytes(raw, policy=policy.default)
+    return [name.lower() for part in parsed.walk() for name in part]
+
+
+@pytest.mark.parametrize("value", INJECTIONS)
+def test_an_attachment_filename_never_creates_a_header(value: str) -> None:
+    attachment = OutgoingAttachment(filename=f"{value}.pdf", content_type="application/pdf", data=b"%PDF-1.4")
+    raw, parsed = composed(email_with(attachments=(attachment,)))
+
+    assert_only_our_headers(raw)
+    assert "bcc" not in part_header_names(raw)
+    [part] = list(parsed.iter_attachments())
+    name = part.get_filename()
+    assert name is not None
+    assert "\r" not in name
+    assert "\n" not in name
+    assert part.get_content() == b"%PDF-1.4"
+
+
+def test_attachments_keep_their_bytes_type_and_name() -> None:
+    files = (
+        OutgoingAttachment("счёт.pdf", "application/pdf", b"%PDF-1.4 \x00\xff"),
+        OutgoingAttachment("notes.txt", "text/plain", "привет".encode("cp1251")),
+        OutgoingAttachment("evil.bin", "text/html\r\nBcc: x@y", b"<b>x</b>"),
+        OutgoingAttachment("mail.eml", "message/rfc822", b"Subject: x\r\n\r\nbody"),
+    )
+    _, parsed = composed(email_with(attachments=files))
+
+    parts = parsed.iter_attachments()
+    got = [(p.get_filename(), p.get_content_type(), p.get_payload(decode=True)) for p in parts]
+    assert got == [
+        ("счёт.pdf", "application/pdf", b"%PDF-1.4 \x00\xff"),
+        ("notes.txt", "text/plain", "привет".encode("cp1251")),
+        ("evil.bin", "application/octet-stream", b"<b>x</b>"),
+        ("mail.eml", "application/octet-stream", b"Subject: x\r\n\r\nbody"),
+    ]
+    body = parsed.get_body(preferencelist=("plain",))
+    assert body is not None
+    assert body.get_content().replace("\r\n", "\n") == "Hello, Anna.\n"
+    assert parsed.get_body(preferencelist=("html",)) is not None
