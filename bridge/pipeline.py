@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from bridge import notifications
 from bridge.blobs import BlobStore
+from bridge.bounces import record_bounce, sender_wrote_again
 from bridge.claims import lock_next_due
 from bridge.context import Context
 from bridge.db import transaction
@@ -28,8 +29,6 @@ from chatcore.models import (
     Conversation,
     Message,
     Operator,
-    OutboxMail,
-    OutboxStatus,
     Source,
     SpoolItem,
     SpoolStatus,
@@ -130,8 +129,15 @@ def store(item: Item, session: Session, context: Context) -> Item:
     found = item.route
     assert found is not None
     if found.kind is RouteKind.BOUNCE:
-        return replace(item, outcome=_record_bounce(session, item, found))
+        return replace(item, outcome=record_bounce(session, context, found.outbox_id, item.classification))
+    _clear_undeliverable(item, session, found)
     return _store_message(item, session, context, found)
+
+
+def _clear_undeliverable(item: Item, session: Session, found: Route) -> None:
+    """A visitor writing from an address that bounced shows it works again (imported history does not)."""
+    if found.kind is not RouteKind.OPERATOR_REPLY and _kind(item) is MailKind.HUMAN:
+        sender_wrote_again(session, _mail(item).from_address)
 
 
 def react(item: Item, session: Session, context: Context) -> Item:
@@ -297,19 +303,6 @@ def _store_attachments(session: Session, context: Context, mail: ParsedMail, mes
                 inline=attachment.inline,
             )
         )
-
-
-def _record_bounce(session: Session, item: Item, found: Route) -> str:
-    row = session.get(OutboxMail, found.outbox_id)
-    if row is None:
-        return "bounce for an unknown outbox row"
-    verdict = item.classification
-    permanent = verdict is None or verdict.kind is not MailKind.BOUNCE or verdict.bounce_permanent
-    if permanent:
-        row.status = OutboxStatus.FAILED
-        row.last_error = f"bounced: {verdict.reason if verdict else 'delivery failed'}"[:1000]
-        session.add(row)
-    return f"bounce for outbox {row.id} to {row.recipient}"
 
 
 def _content_digest(mail: ParsedMail) -> str:
