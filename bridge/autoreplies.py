@@ -19,6 +19,7 @@ from bridge.rulebook import Rules
 from bridge.tokens import Party, Token
 from chatcore import events as ev
 from chatcore.autoreply import AutoreplySituation, Channel, Trigger, Verdict, decide, render
+from chatcore.contacts import can_email
 from chatcore.models import AuthorKind, AutoreplyLog, Contact, Conversation, Job, Message, Source
 from chatcore.services import Desk
 
@@ -133,7 +134,7 @@ def answer(
             sent_at=now,
         )
     )
-    if conversation.channel == Source.EMAIL and contact.email:
+    if conversation.channel == Source.EMAIL and can_email(contact):
         _mail_answer(session, context, conversation, contact, language, text, posted)
 
 

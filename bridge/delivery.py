@@ -58,10 +58,10 @@ def _record(context: Context, row_id: int | None, error: str | None, permanent: 
             record_temporary_failure(row, now, error, context.settings.outbound.retry_first)
             log.warning("delivery to %s deferred: %s", row.recipient, error)
         session.add(row)
-        _mirror_state(session, row)
+        mirror_state(session, row)
 
 
-def _mirror_state(session: Session, row: OutboxMail) -> None:
+def mirror_state(session: Session, row: OutboxMail) -> None:
     """Each message keeps the delivery state of every email that carried it."""
 
     for message_id in row.message_ids:

@@ -1,8 +1,12 @@
 """`relaydesk import`: old mail from .eml files, mbox files and Maildir folders into conversations.
 
 Each mail is stored under `import:<sha256 of its bytes>`, so importing the same mail again adds
-nothing, then run through the inbound pipeline like any mail that arrived by SMTP or IMAP. Mails
-are stored oldest first (by their Date header), so an original is routed before its replies.
+nothing, then run through the inbound pipeline like any mail that arrived by SMTP or IMAP, but quietly:
+the pipeline sees the `import:` key and neither notifies, nor autoreplies, nor mails anyone.
+
+Mails are stored and processed oldest first (by their Date header), so an original is routed before
+its replies. Two passes keep memory small: the first reads only each mail's header to note its date
+and where it is; the second, in date order, reads one mail at a time, stores it and processes it.
 """
 
 from __future__ import annotations
@@ -17,16 +21,17 @@ from email.parser import BytesHeaderParser
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import BinaryIO, cast
 
 from sqlmodel import col, func, select
 
 from bridge.context import Context
 from bridge.db import transaction
-from bridge.inbound_store import store_raw
+from bridge.inbound_store import IMPORT_PREFIX, store_raw
 from bridge.pipeline import process_pending
 from chatcore.models import SpoolItem, SpoolStatus
 
-SOURCE_PREFIX = "import:"
+HEADER_LIMIT = 256 * 1024
 _HEADER_LINE = re.compile(rb"^[!-9;-~]+:")
 _UNDATED = datetime.max.replace(tzinfo=UTC)
 
@@ -71,18 +76,21 @@ def recognise(paths: Sequence[Path]) -> list[MailSource]:
 def import_mail(
     context: Context, sources: Sequence[MailSource], progress: Progress | None = None
 ) -> ImportResult:
-    """Store every mail of `sources` once, process everything pending, and count the outcome."""
-    mails = sorted(_read_all(sources), key=_date_of)
-    stored: list[str] = []
-    for done, raw in enumerate(mails, start=1):
-        key = SOURCE_PREFIX + hashlib.sha256(raw).hexdigest()
-        if store_raw(context, key, raw, None, []):
-            stored.append(key)
-        if progress is not None:
-            progress(done, len(mails))
-    while process_pending(context) > 0:
+    """Store every mail of `sources` once and process it; count the outcome."""
+    with _Reader(sources) as reader:
+        index = sorted(reader.index())
+        stored: list[str] = []
+        for done, (_date, _order, where) in enumerate(index, start=1):
+            raw = reader.read(where)
+            key = IMPORT_PREFIX + hashlib.sha256(raw).hexdigest()
+            if store_raw(context, key, raw, None, []):
+                stored.append(key)
+                process_pending(context)
+            if progress is not None:
+                progress(done, len(index))
+    while process_pending(context) > 0:  # whatever a crashed earlier run left pending
         pass
-    return ImportResult(len(stored), len(mails) - len(stored), _count_quarantined(context, stored))
+    return ImportResult(len(stored), len(index) - len(stored), _count_quarantined(context, stored))
 
 
 def _kind_of(path: Path) -> MailKind:
@@ -101,26 +109,69 @@ def _kind_of(path: Path) -> MailKind:
     raise NotMail(path)
 
 
-def _read_all(sources: Sequence[MailSource]) -> Iterator[bytes]:
-    for source in sources:
-        if source.kind is MailKind.EML:
-            yield source.path.read_bytes()
-        elif source.kind is MailKind.MBOX:
-            yield from _messages(mailbox.mbox(source.path, create=False))
-        else:
-            yield from _messages(mailbox.Maildir(source.path, create=False))
+Where = tuple[int, str | None]  # (source number, the mail's key in its mbox or Maildir; None for .eml)
 
 
-def _messages(box: mailbox.Mailbox[mailbox.Message]) -> Iterator[bytes]:
-    try:
-        for key in sorted(box.keys()):
-            yield box.get_bytes(key)
-    finally:
-        box.close()
+class _Reader:
+    """Opens each mbox and Maildir once for both passes."""
+
+    def __init__(self, sources: Sequence[MailSource]) -> None:
+        self.sources = sources
+        self.boxes: dict[int, mailbox.Mailbox[mailbox.Message]] = {}
+
+    def __enter__(self) -> _Reader:
+        for number, source in enumerate(self.sources):
+            if source.kind is MailKind.MBOX:
+                self.boxes[number] = mailbox.mbox(source.path, create=False)
+            elif source.kind is MailKind.MAILDIR:
+                self.boxes[number] = mailbox.Maildir(source.path, create=False)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for box in self.boxes.values():
+            box.close()
+
+    def index(self) -> Iterator[tuple[datetime, int, Where]]:
+        """(date, order read, where) for every mail, from its header alone."""
+        order = 0
+        for number in range(len(self.sources)):
+            box = self.boxes.get(number)
+            keys: list[str | None] = [None] if box is None else [*sorted(box.keys())]
+            for key in keys:
+                with self._open(number, key) as handle:
+                    yield _date_of(_header_block(handle)), order, (number, key)
+                order += 1
+
+    def read(self, where: Where) -> bytes:
+        number, key = where
+        box = self.boxes.get(number)
+        if box is None:
+            return self.sources[number].path.read_bytes()
+        assert key is not None
+        return box.get_bytes(key)
+
+    def _open(self, number: int, key: str | None) -> BinaryIO:
+        box = self.boxes.get(number)
+        if box is None:
+            return self.sources[number].path.open("rb")
+        assert key is not None
+        return cast(BinaryIO, box.get_file(key))
 
 
-def _date_of(raw: bytes) -> datetime:
-    value = BytesHeaderParser().parsebytes(raw).get("Date")
+def _header_block(handle: BinaryIO) -> bytes:
+    """The header lines, up to the empty line (and at most HEADER_LIMIT bytes of them)."""
+    lines: list[bytes] = []
+    size = 0
+    for line in handle:
+        if line in (b"\n", b"\r\n") or size > HEADER_LIMIT:
+            break
+        lines.append(line)
+        size += len(line)
+    return b"".join(lines)
+
+
+def _date_of(header: bytes) -> datetime:
+    value = BytesHeaderParser().parsebytes(header).get("Date")
     if value is None:
         return _UNDATED
     try:

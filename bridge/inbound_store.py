@@ -15,6 +15,11 @@ from inbound.imap_fetch import Cursor
 from inbound.spool import FileSpool
 
 log = logging.getLogger(__name__)
+IMPORT_PREFIX = "import:"  # the source key of imported history, which the pipeline handles quietly
+
+
+def is_imported(source_key: str) -> bool:
+    return source_key.startswith(IMPORT_PREFIX)
 
 
 def store_raw(

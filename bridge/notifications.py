@@ -13,6 +13,7 @@ from bridge.mail_files import operator_file_views, small_files, visitor_file_vie
 from bridge.mailer import Envelope, contact_label, message_view, send_templated
 from bridge.tokens import Party, Token
 from chatcore import events as ev
+from chatcore.contacts import can_email
 from chatcore.models import (
     AuthorKind,
     Contact,
@@ -71,7 +72,7 @@ def _schedule_visitor_email(session: Session, context: Context, event: ev.Messag
     conversation = session.get(Conversation, event.conversation_id)
     assert conversation is not None
     contact = session.get(Contact, conversation.contact_id)
-    if contact is None or not contact.email:
+    if contact is None or not can_email(contact):
         return
     now = context.clock.now()
     began_by_email = conversation.channel == Source.EMAIL
@@ -137,7 +138,7 @@ def notify_visitor(session: Session, context: Context, job: Job) -> None:
     if conversation is None:
         return
     contact = session.get(Contact, conversation.contact_id)
-    if contact is None or not contact.email:
+    if contact is None or not can_email(contact) or not contact.email:
         return
     after = max(conversation.visitor_seen_message_id, conversation.visitor_emailed_message_id)
     missed = _messages(session, conversation, after, authors=(AuthorKind.OPERATOR, AuthorKind.AUTOREPLY))

@@ -26,11 +26,15 @@ def apply_operator_reply(
     conversation: Conversation,
     operator: Operator,
     new: NewMessage,
+    *,
+    tell: bool = True,
 ) -> list[ev.Event] | None:
-    """The events of the commands and the posted text; None when refused (the operator is told why)."""
+    """The events of the commands and the posted text; None when refused (and with `tell`, the operator
+    is told why)."""
     parsed = parse_commands(new.text)
     if parsed.problems:
-        _refuse(session, context, operator, conversation, "; ".join(parsed.problems))
+        if tell:
+            _refuse(session, context, operator, conversation, "; ".join(parsed.problems))
         return None
     savepoint = session.begin_nested()
     try:
@@ -44,7 +48,8 @@ def apply_operator_reply(
         savepoint.commit()
     except DomainError as refusal:
         savepoint.rollback()
-        _refuse(session, context, operator, conversation, str(refusal))
+        if tell:
+            _refuse(session, context, operator, conversation, str(refusal))
         return None
     return events
 

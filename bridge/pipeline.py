@@ -15,9 +15,11 @@ from sqlmodel import Session, col, select
 
 from bridge import notifications
 from bridge.blobs import BlobStore
+from bridge.bounces import record_bounce, sender_wrote_again
 from bridge.claims import lock_next_due
 from bridge.context import Context
 from bridge.db import transaction
+from bridge.inbound_store import is_imported
 from bridge.mailer import remember_message_id
 from bridge.operator_mail import apply_operator_reply
 from bridge.routing import OperatorProof, Rejected, Route, RouteKind, route
@@ -28,8 +30,6 @@ from chatcore.models import (
     Conversation,
     Message,
     Operator,
-    OutboxMail,
-    OutboxStatus,
     Source,
     SpoolItem,
     SpoolStatus,
@@ -57,6 +57,7 @@ class Item:
     message_id: int | None = None
     events: tuple[ev.Event, ...] = ()
     outcome: str = ""
+    quiet: bool = False  # imported history: stored, but nobody is notified, answered or mailed
 
 
 @dataclass(frozen=True)
@@ -129,13 +130,23 @@ def store(item: Item, session: Session, context: Context) -> Item:
         return replace(item, outcome="loop: our own mail came back")
     found = item.route
     assert found is not None
+    if found.kind is RouteKind.BOUNCE and item.quiet:
+        return replace(item, outcome="imported bounce: kept, not applied")
     if found.kind is RouteKind.BOUNCE:
-        return replace(item, outcome=_record_bounce(session, item, found))
+        return replace(item, outcome=record_bounce(session, context, found.outbox_id, item.classification))
+    _clear_undeliverable(item, session, found)
     return _store_message(item, session, context, found)
 
 
+def _clear_undeliverable(item: Item, session: Session, found: Route) -> None:
+    """A visitor writing from an address that bounced shows it works again (imported history does not)."""
+    if found.kind is not RouteKind.OPERATOR_REPLY and _kind(item) is MailKind.HUMAN and not item.quiet:
+        sender_wrote_again(session, _mail(item).from_address)
+
+
 def react(item: Item, session: Session, context: Context) -> Item:
-    notifications.react(session, context, list(item.events))
+    if not item.quiet:
+        notifications.react(session, context, list(item.events))
     return item
 
 
@@ -200,7 +211,9 @@ def _run_guarded(context: Context, pick: Callable[[Session], SpoolItem | None], 
 
 
 def _run_steps(session: Session, context: Context, row: SpoolItem) -> None:
-    item = Item(row.id or 0, row.raw, row.envelope_from, tuple(row.envelope_to))
+    item = Item(
+        row.id or 0, row.raw, row.envelope_from, tuple(row.envelope_to), quiet=is_imported(row.source_key)
+    )
     for step in STEPS:
         item = step.run(item, session, context)
     row.status = SpoolStatus.DUPLICATE if item.duplicate else SpoolStatus.DONE
@@ -212,13 +225,14 @@ def _run_steps(session: Session, context: Context, row: SpoolItem) -> None:
 def quarantine(context: Context, spool_id: int, reason: str, tell: Rejected | None = None) -> None:
     with transaction(context.engine) as session:
         row = session.get(SpoolItem, spool_id)
-        first_time = row is not None and row.processed_at is None  # a retry tells nobody again
+        # a retry tells nobody again, and imported history tells nobody at all
+        may_tell = row is not None and row.processed_at is None and not is_imported(row.source_key)
         if row is not None:
             row.status = SpoolStatus.QUARANTINED
             row.reason = reason[:2000]
             row.processed_at = context.clock.now()
             session.add(row)
-        if first_time and tell is not None and tell.notify_operator_id and tell.conversation_id:
+        if may_tell and tell is not None and tell.notify_operator_id and tell.conversation_id:
             notifications.tell_operator_of_refusal(
                 session, context, tell.notify_operator_id, tell.conversation_id, tell.reason
             )
@@ -250,9 +264,11 @@ def _store_message(item: Item, session: Session, context: Context, found: Route)
         conversation = desk.get_conversation(found.conversation_id or 0)
         operator = session.get(Operator, found.operator_id)
         assert operator is not None
-        applied = apply_operator_reply(session, context, desk, conversation, operator, new)
+        tell = not item.quiet
+        applied = apply_operator_reply(session, context, desk, conversation, operator, new, tell=tell)
         if applied is None:
-            return replace(item, outcome="operator reply refused; the operator was told why")
+            told = "" if item.quiet else "; the operator was told why"
+            return replace(item, outcome=f"operator reply refused{told}")
         events, thread_of = applied, operator.email
     else:
         conversation, events = _visitor_conversation(desk, session, mail, found)
@@ -298,19 +314,6 @@ def _store_files(context: Context, mail: ParsedMail) -> tuple[NewAttachment, ...
         )
         for attachment in mail.attachments
     )
-
-
-def _record_bounce(session: Session, item: Item, found: Route) -> str:
-    row = session.get(OutboxMail, found.outbox_id)
-    if row is None:
-        return "bounce for an unknown outbox row"
-    verdict = item.classification
-    permanent = verdict is None or verdict.kind is not MailKind.BOUNCE or verdict.bounce_permanent
-    if permanent:
-        row.status = OutboxStatus.FAILED
-        row.last_error = f"bounced: {verdict.reason if verdict else 'delivery failed'}"[:1000]
-        session.add(row)
-    return f"bounce for outbox {row.id} to {row.recipient}"
 
 
 def _content_digest(mail: ParsedMail) -> str:

@@ -88,6 +88,8 @@ class Contact(SQLModel, table=True):
     visitor_id: str | None = Field(default=None, unique=True, index=True)
     first_seen: datetime = _when()
     last_seen: datetime = _when()
+    undeliverable_at: datetime | None = _when(nullable=True)  # when mail to `email` last bounced for good
+    undeliverable_reason: str = ""
 
 
 class ContactEvent(SQLModel, table=True):

@@ -34,6 +34,7 @@ class Classification:
     reason: str
     bounced_recipients: tuple[str, ...] = ()
     bounce_permanent: bool = False
+    bounce_diagnostic: str = ""  # what the failing server said, e.g. "550 5.1.1 ... User unknown"
 
     @property
     def is_automatic(self) -> bool:
@@ -81,6 +82,7 @@ def _bounce(mail: ParsedMail) -> Classification | None:
         return None
     failed: list[str] = []
     permanent = False
+    diagnostics: list[str] = []
     for report in reports:
         for fields in _recipient_blocks(report.decode("utf-8", errors="replace")):
             if fields.get("action", "").lower() != "failed":
@@ -90,11 +92,20 @@ def _bounce(mail: ParsedMail) -> Classification | None:
                 failed.append(recipient)
             status = _STATUS_CODE.search(fields.get("status", ""))
             permanent = permanent or (status is not None and status.group(1) == "5")
+            diagnostics.append(_diagnostic(fields))
     if not failed:
         return Classification(MailKind.BOUNCE, "delivery status notification without failed recipients")
     kind = "permanent" if permanent else "temporary"
     reason = f"delivery status notification: {kind} failure for {', '.join(failed)}"
-    return Classification(MailKind.BOUNCE, reason, tuple(failed), permanent)
+    diagnostic = next(filter(None, diagnostics), "")
+    return Classification(MailKind.BOUNCE, reason, tuple(failed), permanent, diagnostic)
+
+
+def _diagnostic(fields: dict[str, str]) -> str:
+    """`Diagnostic-Code: smtp; 550 5.1.1 ...` without its type; else the bare `Status`."""
+    code = fields.get("diagnostic-code", "")
+    text = " ".join((code.partition(";")[2] if ";" in code else code).split())
+    return text or (f"status {fields['status']}" if fields.get("status") else "")
 
 
 def _recipient_blocks(report: str) -> list[dict[str, str]]:

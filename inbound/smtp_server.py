@@ -15,6 +15,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from inbound.spool import FileSpool
 
 log = logging.getLogger(__name__)
+SPOOL_FAILED = "451 4.3.0 Temporary failure storing the message, please retry"
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,13 @@ class SpoolingHandler:
         self.mailbox = mailbox
         self.on_spooled = on_spooled
 
+    async def handle_EHLO(
+        self, server: SMTP, session: Session, envelope: Envelope, hostname: str, responses: list[str]
+    ) -> list[str]:
+        """aiosmtpd offers AUTH after STARTTLS; we have no accounts, so we do not offer it."""
+        session.host_name = hostname
+        return [line for line in responses if not line[4:].startswith("AUTH")]
+
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
@@ -61,10 +69,18 @@ class SpoolingHandler:
             )
         except OSError as exc:
             log.error("spool write failed, asking the sender to retry: %s", exc)
-            return "451 4.3.0 Temporary failure storing the message, please retry"
+            return _per_recipient(server, envelope, SPOOL_FAILED)
         if self.on_spooled:
             self.on_spooled()
-        return f"250 2.0.0 Queued as {key}"
+        return _per_recipient(server, envelope, f"250 2.0.0 Queued as {key}")
+
+
+def _per_recipient(server: SMTP, envelope: Envelope, reply: str) -> str:
+    """LMTP answers DATA once per accepted recipient (RFC 2033), in RCPT order; SMTP answers once."""
+    if not isinstance(server, LMTP):
+        return reply
+    code, _, text = reply.partition(" ")
+    return "\r\n".join(f"{code} {text} for <{address}>" for address in envelope.rcpt_tos)
 
 
 @dataclass(frozen=True)

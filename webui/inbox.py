@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from chatcore.contacts import change_email, checked_address, clear_undeliverable
 from chatcore.errors import DomainError
 from chatcore.files import attachments_by_message, size_parts
 from chatcore.models import Contact, Conversation, ConversationStatus, Message, Operator, ReadMark, Source
@@ -33,6 +34,7 @@ def routes() -> list[Route]:
         Route("/inbox", inbox_page, methods=["GET"]),
         Route("/inbox/{conversation_id:int}", dialog_page, methods=["GET"]),
         Route("/inbox/{conversation_id:int}/reply", reply_submit, methods=["POST"]),
+        Route("/inbox/{conversation_id:int}/contact-email", contact_email_submit, methods=["POST"]),
     ]
 
 
@@ -134,7 +136,12 @@ async def dialog_page(request: Request) -> Response:
 
 
 def _dialog(
-    request: Request, error: str | None, draft: str, status_code: int = 200, error_file: str = ""
+    request: Request,
+    error: str | None,
+    draft: str,
+    status_code: int = 200,
+    error_file: str = "",
+    email_draft: str | None = None,
 ) -> Response:
     deps: WebDeps = request.app.state.deps
     operator: Operator = request.state.operator
@@ -165,6 +172,7 @@ def _dialog(
         "tags": tags,
         "error": error,
         "draft": draft,
+        "email_draft": email_draft,
         "operator": operator,
         "files": operator_views(files, conversation_id),
         "error_file": error_file,
@@ -202,5 +210,30 @@ async def reply_submit(request: Request) -> Response:
             session.rollback()
             return _dialog(request, error="refused", draft=text, status_code=422)
         deps.react(session, events)
+        session.commit()
+    return _redirect(f"/inbox/{conversation_id}")
+
+
+@operator_required
+async def contact_email_submit(request: Request) -> Response:
+    """The operator corrects (or confirms) the visitor's address: it is no longer marked as bouncing."""
+    deps: WebDeps = request.app.state.deps
+    form = await request.form()
+    typed = str(form.get("email", ""))
+    if not csrf_ok(request, form.get("csrf")):
+        return _dialog(request, error="email-csrf", draft="", status_code=400, email_draft=typed)
+    try:
+        address = checked_address(typed)
+    except DomainError:
+        return _dialog(request, error="email", draft="", status_code=422, email_draft=typed)
+    conversation_id = int(request.path_params["conversation_id"])
+    with Session(deps.engine) as session:
+        conversation = session.get(Conversation, conversation_id)
+        contact = session.get(Contact, conversation.contact_id) if conversation else None
+        if contact is None:
+            return render(request, "not_found.html", {}, 404)
+        change_email(contact, address)
+        clear_undeliverable(contact)
+        session.add(contact)
         session.commit()
     return _redirect(f"/inbox/{conversation_id}")

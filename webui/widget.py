@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from chatcore.contacts import change_email
 from chatcore.errors import DomainError
 from chatcore.events import Event
 from chatcore.files import attachments_by_message
@@ -86,7 +87,8 @@ def _post(session: Session, deps: WebDeps, visitor_id: str, text: str, name: str
         contact = Contact(visitor_id=visitor_id, first_seen=now, last_seen=now, language=deps.language)
     contact.last_seen = now
     contact.name = name or contact.name
-    contact.email = email or contact.email
+    if email:
+        change_email(contact, email.lower())
     session.add(contact)
     session.flush()
     conversation = _current_conversation(session, contact)

@@ -43,6 +43,16 @@ def test_postfix_dsn_is_a_permanent_bounce_for_the_failed_recipient_only(mail_by
     assert result.bounced_recipients == ("nobody@customer.example",)  # the delayed one is not listed
     assert result.bounce_permanent
     assert result.is_automatic
+    assert result.bounce_diagnostic == (
+        "550 5.1.1 <nobody@customer.example>: Recipient address rejected: User unknown"
+    ), "what the failing server said, its folded line joined"
+
+
+def test_a_report_without_a_diagnostic_code_names_the_status(mail_bytes: Load) -> None:
+    raw = mail_bytes("postfix-dsn-bounce.eml")
+    start = raw.index(b"Diagnostic-Code: smtp; 550")
+    end = raw.index(b"User unknown\r\n", start) + len(b"User unknown\r\n")
+    assert verdict(raw[:start] + raw[end:]).bounce_diagnostic == "status 5.1.1"
 
 
 def test_temporary_failure_is_a_bounce_but_not_permanent(mail_bytes: Load) -> None:

@@ -24,13 +24,6 @@ CODEC = TokenCodec(["integration-secret"])
 
 
 @pytest.fixture
-def sink() -> Iterator[SmtpSink]:
-    relay = SmtpSink().start()
-    yield relay
-    relay.stop()
-
-
-@pytest.fixture
 def desk(tmp_path: Path, db_url: str, sink: SmtpSink) -> Iterator[RelaydeskProcess]:
     process = RelaydeskProcess(tmp_path, db_url, sink.port)
     for email, name in (("olga@example.com", "Olga"), ("ivan@example.com", "Ivan")):

@@ -1,0 +1,49 @@
+"""A contact's email address: whether the desk may write to it, and what changes that.
+
+A permanent bounce marks the address undeliverable; the mark goes when the visitor writes again from
+it, when the address changes, or when an operator saves it (the operator vouches for it).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from chatcore.errors import DomainError
+from chatcore.models import Contact
+
+MAX_REASON = 500
+MAX_ADDRESS = 254
+_ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\".]+(\.[^@\s<>,;\".]+)+$")
+
+
+def can_email(contact: Contact) -> bool:
+    return bool(contact.email) and contact.undeliverable_at is None
+
+
+def mark_undeliverable(contact: Contact, reason: str, now: datetime) -> None:
+    contact.undeliverable_at = now
+    contact.undeliverable_reason = " ".join(reason.split())[:MAX_REASON]
+
+
+def clear_undeliverable(contact: Contact) -> bool:
+    """True when there was a mark to clear."""
+    marked = contact.undeliverable_at is not None
+    contact.undeliverable_at = None
+    contact.undeliverable_reason = ""
+    return marked
+
+
+def checked_address(text: str) -> str:
+    """The address as the desk stores it (trimmed, lower-cased); DomainError when it is not one."""
+    address = text.strip().lower()
+    if len(address) > MAX_ADDRESS or not _ADDRESS.match(address):
+        raise DomainError(f"{text.strip()[:80]!r} is not an email address")
+    return address
+
+
+def change_email(contact: Contact, address: str) -> None:
+    """A different address is not known to bounce; the same one keeps its mark."""
+    if (contact.email or "").lower() != address.lower():
+        clear_undeliverable(contact)
+    contact.email = address

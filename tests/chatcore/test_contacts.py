@@ -1,0 +1,60 @@
+"""The rules for a contact's address: what is one, and what clears the mark of a bounced one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from chatcore.contacts import can_email, change_email, checked_address, mark_undeliverable
+from chatcore.errors import DomainError
+from chatcore.models import Contact
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+def bounced(address: str = "anna@example.org") -> Contact:
+    contact = Contact(email=address)
+    mark_undeliverable(contact, "550 5.1.1 user\r\n   unknown " + "x" * 600, NOW)
+    return contact
+
+
+def test_a_mark_stops_email_and_keeps_a_short_one_line_reason() -> None:
+    contact = bounced()
+    assert not can_email(contact)
+    assert contact.undeliverable_at == NOW
+    assert contact.undeliverable_reason.startswith("550 5.1.1 user unknown x")
+    assert len(contact.undeliverable_reason) == 500
+    assert not can_email(Contact(email=None))
+    assert can_email(Contact(email="anna@example.org"))
+
+
+def test_another_address_clears_the_mark_the_same_one_does_not() -> None:
+    contact = bounced()
+    change_email(contact, "ANNA@example.org")
+    assert not can_email(contact)
+    change_email(contact, "anna@example.net")
+    assert can_email(contact)
+    assert contact.undeliverable_reason == ""
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        (" Anna@Example.ORG ", "anna@example.org"),
+        ("анна@пример.рф", "анна@пример.рф"),
+        ("a.b+c@d.co", "a.b+c@d.co"),
+    ],
+)
+def test_addresses_are_trimmed_and_lower_cased(typed: str, stored: str) -> None:
+    assert checked_address(typed) == stored
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["", "anna", "anna@example", "anna@@example.org", "a b@example.org", "anna@example.org\r\nBcc: x@y.z",
+     "<anna@example.org>", "anna@example..org", "x" * 250 + "@example.org"],
+)
+def test_what_is_not_an_address_is_refused(typed: str) -> None:
+    with pytest.raises(DomainError):
+        checked_address(typed)
