@@ -10,6 +10,7 @@ from sqlmodel import Session
 from starlette.applications import Starlette
 
 from bridge import notifications
+from bridge.blobs import BlobStore
 from bridge.context import Context, clock_from_environment
 from bridge.db import make_engine
 from bridge.i18n import Catalogs
@@ -74,7 +75,10 @@ def build_web_app(context: Context) -> Starlette:
             templates_dir=TEMPLATES,
             react=react,
             translations=context.catalogs.get,
+            blobs=BlobStore(settings.path(settings.uploads.dir)),
             https_only=settings.site.base_url.startswith("https://"),
+            max_avatar_size=settings.uploads.max_avatar_size,
+            mail_address=settings.mail.address,
         )
     )
 

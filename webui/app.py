@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from webui import inbox, widget
+from webui import avatars, inbox, profile, widget
 from webui.deps import WebDeps
 from webui.pages import make_environment
 
@@ -20,7 +20,13 @@ async def health(request: Request) -> Response:
 
 def create_app(deps: WebDeps) -> Starlette:
     app = Starlette(
-        routes=[Route("/healthz", health), *widget.routes(), *inbox.routes()],
+        routes=[
+            Route("/healthz", health),
+            *widget.routes(),
+            *inbox.routes(),
+            *profile.routes(),
+            *avatars.routes(),
+        ],
         middleware=[
             Middleware(
                 SessionMiddleware,

@@ -6,12 +6,21 @@ import gettext
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from chatcore.clock import Clock
 from chatcore.events import Event
+
+
+class Blobs(Protocol):
+    """Files by the SHA-256 of their content (bridge.blobs.BlobStore)."""
+
+    def put(self, data: bytes) -> str: ...
+
+    def read(self, digest: str) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -26,4 +35,7 @@ class WebDeps:
     templates_dir: Path
     react: Callable[[Session, list[Event]], None]
     translations: Callable[[str], gettext.NullTranslations]
+    blobs: Blobs
     https_only: bool = False
+    max_avatar_size: int = 1024 * 1024
+    mail_address: str = ""  # the desk's own address, which no operator may claim
