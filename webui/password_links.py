@@ -20,6 +20,7 @@ from chatcore.models import Operator
 VALID_FOR = timedelta(hours=72)
 _MAC_CHARS = 32  # 192 bits of base64url
 _NUMBER = re.compile(r"[0-9]{1,18}")
+_LARGEST_ID = 2**31 - 1  # an integer column on PostgreSQL; a larger id would be a database error
 
 
 def make_token(secret: str, operator: Operator, now: datetime) -> str:
@@ -33,7 +34,7 @@ def operator_for(session: Session, secret: str, token: str, now: datetime) -> Op
     if len(parts) != 3 or not all(_NUMBER.fullmatch(part) for part in parts[:2]):
         return None
     operator_id, expires = int(parts[0]), int(parts[1])
-    if now.timestamp() > expires:
+    if now.timestamp() > expires or operator_id > _LARGEST_ID:
         return None
     operator = session.get(Operator, operator_id)
     if operator is None or not operator.active:

@@ -1,5 +1,5 @@
 """The profile page in real headless Chromium: arrive by a set-password link, choose a password, upload
-an avatar (a refused file first), switch to Russian; the visitor's chat then shows the avatar."""
+an avatar (refused files first), switch to Russian; the visitor's chat then shows the avatar."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
 from chatcore.models import Operator
-from tests.support.images import png
+from tests.support.images import padded_png, png
 from tests.webui.test_browser import (
     Site,
     browser,
@@ -49,6 +49,13 @@ def test_from_link_to_password_avatar_and_language(
     operator.click("#save-password")
     expect(operator.locator("#password .saved")).to_have_text("Your password is saved.")
     expect(operator.locator("#current_password")).to_be_visible()
+
+    # Refused before the server reads the body: the browser still gets the page with the message.
+    big = tmp_path / "big.png"
+    big.write_bytes(padded_png(3 * 1024 * 1024))
+    operator.set_input_files("#avatar-file", str(big))
+    operator.click("#save-avatar")
+    expect(operator.locator("#avatar-error")).to_have_text("The image must be at most 1 MB.")
 
     svg = tmp_path / "me.svg"
     svg.write_text("<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>")
