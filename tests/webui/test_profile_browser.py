@@ -82,6 +82,7 @@ def test_from_link_to_password_avatar_and_language(
     assert saved.language == "ru"
 
     send_from_demo(visitor, site, "Hello!")
+    expect(visitor.locator("#messages .msg.visitor")).to_have_count(1)
     reply_through_the_desk(site, "Hi, Olga here.")
     avatar = visitor.locator("#messages .msg.operator .meta img.avatar")
     expect(avatar).to_have_count(1, timeout=5000)
