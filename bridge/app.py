@@ -80,6 +80,8 @@ def build_web_app(context: Context) -> Starlette:
             file_links=FileLinks(settings.site.secret_keys),
             max_file_size=settings.uploads.max_file_size,
             https_only=settings.site.base_url.startswith("https://"),
+            max_avatar_size=settings.uploads.max_avatar_size,
+            mail_address=settings.mail.address,
         )
     )
 

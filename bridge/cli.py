@@ -20,13 +20,15 @@ from sqlmodel import Session, col, select
 from bridge import importer, quarantine
 from bridge.app import build_context
 from bridge.context import Context
-from bridge.db import migrate
+from bridge.db import migrate, transaction
+from bridge.invitations import queue_invitation
 from bridge.serve import Role, serve
 from bridge.settings import Settings, SettingsError, load_settings
 from chatcore.autoreply import Channel, explain
 from chatcore.hours import wall_to_utc
 from chatcore.models import Contact, Conversation, ConversationTag, Message, Operator, Tag
 from webui.auth import hash_password
+from webui.password_links import VALID_FOR
 
 EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
 _EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+$")
@@ -79,11 +81,16 @@ def _parser() -> argparse.ArgumentParser:
 
     operator = commands.add_parser("operator", help="manage operators")
     operator_commands = operator.add_subparsers(dest="operator_command", required=True, metavar="ACTION")
-    add = operator_commands.add_parser("add", help="add an operator and print their password")
+    add = operator_commands.add_parser("add", help="add an operator and email them an invitation")
     add.add_argument("email")
     add.add_argument("--name", default="")
     add.add_argument("--admin", action="store_true")
+    add.add_argument("--language", choices=["en", "ru"], help="their pages and emails (default: the site's)")
+    add.add_argument("--no-email", action="store_true", help="print a password instead of emailing a link")
     add.set_defaults(handler=cmd_operator_add)
+    invite = operator_commands.add_parser("invite", help="email an operator a new set-password link")
+    invite.add_argument("email")
+    invite.set_defaults(handler=cmd_operator_invite)
 
     autoreply = commands.add_parser("autoreply", help="working hours and autoreply rules")
     autoreply_commands = autoreply.add_subparsers(dest="autoreply_command", required=True, metavar="ACTION")
@@ -175,32 +182,76 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_operator_add(args: argparse.Namespace) -> int:
-    email = args.email.strip().lower()
-    if not _EMAIL.match(email):
-        raise UsageError(f'"{args.email}" is not an email address')
+    email = _operator_email(args.email)
     context = _context(args)
     migrate(context.engine)
-    password = _add_operator(context, email, args.name, admin=args.admin)
-    print(f"operator {email} added; password: {password}")
+    if args.no_email:
+        password = _add_operator(context, email, args.name, admin=args.admin, language=args.language)
+        print(f"operator {email} added; password: {password}")
+        return 0
+    with transaction(context.engine) as session:
+        # No password until they choose one through the link: nobody else ever knows it.
+        operator = _insert_operator(session, context, email, args.name, args.admin, args.language, "")
+        queue_invitation(session, context, operator)
+    print(f"operator {email} added; invitation queued to {email} ({_link_validity()})")
     return 0
 
 
-def _add_operator(context: Context, email: str, name: str, *, admin: bool) -> str:
+def cmd_operator_invite(args: argparse.Namespace) -> int:
+    email = _operator_email(args.email)
+    context = _context(args)
+    migrate(context.engine)
+    with transaction(context.engine) as session:
+        operator = session.exec(select(Operator).where(Operator.email == email)).first()
+        if operator is None or not operator.active:
+            raise UsageError(f"there is no active operator {email}")
+        queue_invitation(session, context, operator)
+    print(f"invitation queued to {email} ({_link_validity()})")
+    return 0
+
+
+def _operator_email(text: str) -> str:
+    email = text.strip().lower()
+    if not _EMAIL.match(email):
+        raise UsageError(f'"{text}" is not an email address')
+    return email
+
+
+def _link_validity() -> str:
+    return f"set-password link valid for {int(VALID_FOR.total_seconds() // 3600)} hours"
+
+
+def _add_operator(
+    context: Context, email: str, name: str, *, admin: bool, language: str | None = None
+) -> str:
     password = secrets.token_urlsafe(12)
-    with Session(context.engine) as session:
-        if session.exec(select(Operator).where(Operator.email == email)).first():
-            raise UsageError(f"operator {email} exists already")
-        session.add(
-            Operator(
-                email=email,
-                name=name,
-                role="admin" if admin else "operator",
-                password_hash=hash_password(password),
-                created_at=context.clock.now(),
-            )
-        )
-        session.commit()
+    with transaction(context.engine) as session:
+        _insert_operator(session, context, email, name, admin, language, hash_password(password))
     return password
+
+
+def _insert_operator(
+    session: Session,
+    context: Context,
+    email: str,
+    name: str,
+    admin: bool,
+    language: str | None,
+    password_hash: str,
+) -> Operator:
+    if session.exec(select(Operator).where(Operator.email == email)).first():
+        raise UsageError(f"operator {email} exists already")
+    operator = Operator(
+        email=email,
+        name=name,
+        role="admin" if admin else "operator",
+        language=language,
+        password_hash=password_hash,
+        created_at=context.clock.now(),
+    )
+    session.add(operator)
+    session.flush()
+    return operator
 
 
 def cmd_autoreply_explain(args: argparse.Namespace) -> int:

@@ -23,7 +23,7 @@ class Envelope:
 
     name: str
     address: str
-    token: Token
+    token: Token | None  # None: replies go to the public address, like a new mail
     language: str
 
 
@@ -56,7 +56,7 @@ def send_templated(
     context: Context,
     *,
     template: str,
-    conversation: Conversation,
+    conversation: Conversation | None,
     envelope: Envelope,
     values: Mapping[str, Any],
     message_ids: Sequence[int],
@@ -64,13 +64,18 @@ def send_templated(
     auto_submitted: str | None,
     attachments: Sequence[OutgoingAttachment] = (),
 ) -> OutboxMail:
-    """Render, compose and enqueue one email; its Message-ID joins the recipient's thread."""
+    """Render, compose and enqueue one email; its Message-ID joins the recipient's thread of the
+    conversation. Mail about no conversation (an invitation) stands alone and carries no token."""
     settings = context.settings
     now = context.clock.now()
     rendered = context.renderer.render(template, envelope.language, {**values, "site": settings.site})
-    earlier = thread_ids(session, conversation.id or 0, envelope.address)
+    earlier = thread_ids(session, conversation.id or 0, envelope.address) if conversation else []
     domain = settings.mail.domain
-    message_id = context.codec.message_id(envelope.token, secrets.token_hex(6), domain)
+    token = envelope.token
+    if token is None:
+        message_id = f"rd-{secrets.token_hex(12)}@{domain}"
+    else:
+        message_id = context.codec.message_id(token, secrets.token_hex(6), domain)
     subject = subject_with_re(rendered.subject) if earlier else rendered.subject
     email = OutgoingEmail(
         from_name=settings.mail.from_name,
@@ -82,7 +87,7 @@ def send_templated(
         html=rendered.html,
         message_id=message_id,
         date=now,
-        reply_to=context.codec.reply_address(settings.mail.address, envelope.token),
+        reply_to=context.codec.reply_address(settings.mail.address, token) if token else None,
         in_reply_to=earlier[-1] if earlier else None,
         references=tuple(earlier),
         auto_submitted=auto_submitted,
@@ -98,14 +103,15 @@ def send_templated(
         raw=b"",
         email_message_id=message_id,
         kind=kind,
-        conversation_id=conversation.id,
+        conversation_id=conversation.id if conversation else None,
         message_ids=list(message_ids),
     )
     row.envelope_from = context.codec.bounce_address(settings.mail.address, row.id or 0)
     raw = compose(email)
     row.raw = context.dkim_signer.sign(raw) if context.dkim_signer else raw
     session.add(row)
-    remember_message_id(session, context, message_id, conversation.id or 0, envelope.address)
+    if conversation is not None:
+        remember_message_id(session, context, message_id, conversation.id or 0, envelope.address)
     return row
 
 
@@ -114,14 +120,30 @@ def contact_label(contact: Contact) -> str:
 
 
 def message_view(
-    message: Message, operators: Mapping[int, Operator], files: Sequence[Mapping[str, Any]] = ()
+    message: Message,
+    operators: Mapping[int, Operator],
+    files: Sequence[Mapping[str, Any]] = (),
+    base_url: str = "",
 ) -> dict[str, Any]:
+    """A message as the email templates show it; `avatar_url` is absolute when `base_url` is given."""
     operator = operators.get(message.operator_id or 0)
     return {
         "id": message.id,
         "author_kind": message.author_kind,
         "author": operator.name or operator.email if operator else "",
+        "avatar_url": avatar_url(base_url, operator.avatar_sha256) if operator else None,
+        "initials": initials(operator.name or operator.email) if operator else "",
         "text": message.text,
         "created_at": message.created_at,
         "files": list(files),
     }
+
+
+def avatar_url(base_url: str, digest: str | None) -> str | None:
+    return f"{base_url.rstrip('/')}/avatars/{digest}" if digest else None
+
+
+def initials(name: str) -> str:
+    """ "Olga Ivanova" → "OI", "olga@example.com" → "O": what stands in for a missing avatar."""
+    words = name.split("@", 1)[0].replace(".", " ").replace("_", " ").split()
+    return "".join(word[0] for word in words[:2]).upper()

@@ -158,7 +158,10 @@ def notify_visitor(session: Session, context: Context, job: Job) -> None:
         values={
             "conversation": conversation,
             "contact": contact,
-            "messages": [message_view(m, operators, files.get(m.id or 0, [])) for m in missed],
+            "messages": [
+                message_view(m, operators, files.get(m.id or 0, []), context.settings.site.base_url)
+                for m in missed
+            ],
         },
         message_ids=[m.id or 0 for m in missed],
         kind=NOTIFY_VISITOR,

@@ -68,6 +68,12 @@ def route(
     token = codec.from_addresses(recipients, mail_address)
     if token is not None:
         return _by_token(session, token, mail, proof, via="reply address")
+    unverified = codec.unverified_reply_address(recipients, mail_address)
+    if unverified is not None:
+        raise Rejected(
+            f"the reply address {unverified} carries a token that does not verify "
+            "(altered, or signed with a key that is no longer accepted)"
+        )
     token = codec.from_message_ids([*mail.in_reply_to, *reversed(mail.references)])
     if token is not None:
         return _by_token(session, token, mail, proof, via="Message-ID")
@@ -75,7 +81,6 @@ def route(
     if known is not None:
         return _as_visitor(session, known, mail, via="stored Message-ID")
     return Route(RouteKind.NEW_CONVERSATION, via="new sender")
-
 
 
 def _by_token(

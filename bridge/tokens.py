@@ -10,7 +10,7 @@ import base64
 import hashlib
 import hmac
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -79,14 +79,18 @@ class TokenCodec:
     ) -> Token | None:
         """The first valid token in our own mailbox's addresses: reply addresses (`local+TOKEN@`), or
         with `bounce` the VERP return paths (`local+b.TOKEN@`). Neither kind is taken for the other."""
-        local, domain = mail_address.lower().split("@", 1)
-        for address in addresses:
-            match = _ADDRESS.match(address.strip().strip("<>").lower())
-            if not match or match["local"] != local or match["domain"] != domain:
-                continue
+        for match in _our_tokens(addresses, mail_address):
             token = self.decode(match["token"])
             if token is not None and bool(match["bounce"]) == bounce == (token.party is Party.BOUNCE):
                 return token
+        return None
+
+    def unverified_reply_address(self, addresses: Iterable[str], mail_address: str) -> str | None:
+        """The first of our reply addresses (`local+TOKEN@`) whose token does not verify under any key:
+        altered on the way, or signed with a key since dropped."""
+        for match in _our_tokens(addresses, mail_address):
+            if not match["bounce"] and self.decode(match["token"]) is None:
+                return match.string
         return None
 
     def from_message_ids(self, message_ids: Iterable[str]) -> Token | None:
@@ -97,6 +101,15 @@ class TokenCodec:
                 if token is not None and token.party is not Party.BOUNCE:
                     return token
         return None
+
+
+def _our_tokens(addresses: Iterable[str], mail_address: str) -> Iterator[re.Match[str]]:
+    """Addresses of our own mailbox that carry a token-shaped `+part`, verified or not."""
+    local, domain = mail_address.lower().split("@", 1)
+    for address in addresses:
+        match = _ADDRESS.match(address.strip().strip("<>").lower())
+        if match and match["local"] == local and match["domain"] == domain:
+            yield match
 
 
 def _mac(key: bytes, body: bytes) -> bytes:

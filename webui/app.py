@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from webui import files, inbox, widget
+from webui import avatars, files, inbox, profile, widget
 from webui.deps import WebDeps
 from webui.pages import make_environment
 
@@ -20,7 +20,14 @@ async def health(request: Request) -> Response:
 
 def create_app(deps: WebDeps) -> Starlette:
     app = Starlette(
-        routes=[Route("/healthz", health), *widget.routes(), *inbox.routes(), *files.routes()],
+        routes=[
+            Route("/healthz", health),
+            *widget.routes(),
+            *inbox.routes(),
+            *files.routes(),
+            *profile.routes(),
+            *avatars.routes(),
+        ],
         middleware=[
             Middleware(
                 SessionMiddleware,

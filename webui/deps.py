@@ -23,6 +23,8 @@ class BlobStorage(Protocol):
 
     def path_of(self, digest: str) -> Path: ...
 
+    def read(self, digest: str) -> bytes: ...
+
 
 @dataclass(frozen=True)
 class WebDeps:
@@ -40,3 +42,5 @@ class WebDeps:
     file_links: FileLinks
     max_file_size: int
     https_only: bool = False
+    max_avatar_size: int = 1024 * 1024
+    mail_address: str = ""  # the desk's own address, which no operator may claim

@@ -164,6 +164,7 @@ def _message_json(
         "id": message.id,
         "author_kind": message.author_kind,
         "author_name": (operator.name or "Support") if operator else "",
+        "author_avatar": f"/avatars/{operator.avatar_sha256}" if operator and operator.avatar_sha256 else "",
         "mine": message.author_kind == AuthorKind.VISITOR,
         "text": message.text,
         "source": message.source,

@@ -96,10 +96,11 @@ def test_init_refuses_to_overwrite_and_if_missing_keeps_the_config(
     assert len(operators_in(config)) == 1
 
 
-def test_operator_add_prints_a_working_password(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(
-        capsys, "--config", str(config), "operator", "add", "Olga@Example.com", "--name", "Ольга"
-    )
+def test_operator_add_no_email_prints_a_working_password(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add = ["operator", "add", "Olga@Example.com", "--name", "Ольга", "--no-email"]
+    code, out, err = run(capsys, "--config", str(config), *add)
     assert (code, err) == (0, "")
     password = out.strip().rsplit(" ", 1)[-1]
     [olga] = operators_in(config)

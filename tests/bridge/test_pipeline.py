@@ -118,8 +118,29 @@ def test_a_tampered_operator_token_does_not_route_as_that_operator(context: Cont
     tampered = f"{local[:-3]}{'a' if last != 'a' else 'b'}{local[-2:]}@{domain}"
     deliver(context, mail("olga@example.com", tampered, "Refund granted!"), "k1")
 
-    assert all(m.author_kind != "operator" for m in messages(context))
-    assert all(m.conversation_id != scene.conversation_id for m in messages(context))
+    assert messages(context) == []
+    row = spool(context, "k1")
+    assert row.status == "quarantined"
+    assert row.reason.startswith(f"route: the reply address {tampered} carries a token that does not verify")
+
+
+def test_a_tampered_token_is_quarantined_even_beside_a_valid_message_id(
+    context: Context, scene: Scene
+) -> None:
+    ours = context.codec.message_id(
+        Token(Party.OPERATOR, scene.conversation_id, scene.operator_id), "a", "example.com"
+    )
+    local, domain = operator_address(context, scene).split("@")
+    tampered = f"{local[:-1]}{'a' if local[-1] != 'a' else 'b'}@{domain}"
+    deliver(context, mail("olga@example.com", tampered, "Refund granted!", In_Reply_To=f"<{ours}>"), "k1")
+
+    assert messages(context) == []
+    assert spool(context, "k1").status == "quarantined"
+
+
+def test_a_plus_part_that_is_no_token_starts_a_conversation(context: Context) -> None:
+    deliver(context, mail("bob@example.net", "support+sales@example.com", "Prices?"), "k1")
+    assert [m.author_kind for m in messages(context)] == ["visitor"]
 
 
 def test_reply_with_only_our_message_id_routes(context: Context, scene: Scene) -> None:

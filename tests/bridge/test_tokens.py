@@ -159,3 +159,20 @@ def test_first_valid_token_among_recipients_wins(codec: TokenCodec) -> None:
 def test_message_ids_of_other_shapes_do_not_route(codec: TokenCodec) -> None:
     text = codec.encode(Token(Party.VISITOR, 3, 3))
     assert codec.from_message_ids([f"{text}@example.com", f"x.{text}.1@example.com", f"rd.{text}@x"]) is None
+
+
+def test_an_unverified_reply_address_is_named(codec: TokenCodec) -> None:
+    token = Token(Party.OPERATOR, 8, 1)
+    good = codec.reply_address(ADDRESS, token)
+    local, domain = good.split("@")
+    altered = f"{local[:-1]}{'a' if local[-1] != 'a' else 'b'}@{domain}"
+    old_key = TokenCodec(["old-key"]).reply_address(ADDRESS, token)
+    assert codec.unverified_reply_address([good], ADDRESS) is None
+    assert codec.unverified_reply_address(["x@example.org", altered.upper()], ADDRESS) == altered
+    assert codec.unverified_reply_address([old_key], ADDRESS) == old_key
+    assert TokenCodec(["current-key", "old-key"]).unverified_reply_address([old_key], ADDRESS) is None
+    assert codec.unverified_reply_address(["support+sales@example.com"], ADDRESS) is None
+    bounce_local, _ = codec.bounce_address(ADDRESS, 5).split("@")
+    altered_bounce = f"{bounce_local[:-1]}{'a' if bounce_local[-1] != 'a' else 'b'}@{domain}"
+    assert codec.from_addresses([altered_bounce], ADDRESS, bounce=True) is None
+    assert codec.unverified_reply_address([altered_bounce], ADDRESS) is None, "bounces are not replies"

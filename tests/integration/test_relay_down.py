@@ -35,7 +35,7 @@ def desk(tmp_path: Path, db_url: str, relay: SmtpSink) -> Iterator[RelaydeskProc
         notifications={"operator_email_delay": "0s"},
         outbound={"retry_first": "1s", "timeout": "5s"},
     )
-    added = process.cli("operator", "add", "olga@example.com", "--name", "Olga")
+    added = process.cli("operator", "add", "olga@example.com", "--name", "Olga", "--no-email")
     assert added.returncode == 0, added.stderr
     process.start()
     yield process

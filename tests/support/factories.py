@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from chatcore.models import Contact, Operator
@@ -44,3 +46,14 @@ def add_contact(
     session.add(contact)
     session.flush()
     return contact
+
+
+def change_operator(engine: Engine, operator_id: int, **values: Any) -> None:
+    """Set columns of one operator and commit, as an admin's change would."""
+    with Session(engine) as session:
+        operator = session.get(Operator, operator_id)
+        assert operator is not None
+        for name, value in values.items():
+            setattr(operator, name, value)
+        session.add(operator)
+        session.commit()
