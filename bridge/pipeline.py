@@ -10,6 +10,7 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -241,7 +242,7 @@ def quarantine(context: Context, spool_id: int, reason: str, tell: Rejected | No
 
 def _store_message(item: Item, session: Session, context: Context, found: Route) -> Item:
     mail = _mail(item)
-    desk = Desk(session, context.clock.now())
+    desk = Desk(session, _written_at(item, context))
     text = item.cleaned.text if item.cleaned else mail.text
     new = NewMessage(
         text=text or ("" if mail.attachments else mail.subject),
@@ -280,6 +281,13 @@ def _store_message(item: Item, session: Session, context: Context, found: Route)
     if not posted:
         return replace(item, events=tuple(events), outcome="commands applied")
     return replace(item, message_id=posted[-1], events=tuple(events), outcome=f"message {posted[-1]}")
+
+
+def _written_at(item: Item, context: Context) -> datetime:
+    """Imported history keeps the time its mail was written; live mail is stamped on arrival."""
+    now = context.clock.now()
+    written = _mail(item).date
+    return written if item.quiet and written is not None and written < now else now
 
 
 def _visitor_conversation(

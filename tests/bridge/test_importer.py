@@ -101,6 +101,12 @@ def test_import_threads_replies_and_runs_once(
         "Заказ 42": ["Где мой заказ?", "Прошла неделя, заказа нет."],
         "Invoice": ["Where is my invoice?"],
     }
+    # History keeps the time each mail was written, not the time of the import.
+    dates = {c["subject"]: (c["created_at"], [m["created_at"] for m in c["messages"]]) for c in conversations}
+    assert dates["Заказ 42"] == (
+        "2026-03-02T06:00:00+00:00",
+        ["2026-03-02T06:00:00+00:00", "2026-03-09T06:00:00+00:00"],
+    )
 
     code, out, _ = run(capsys, "--config", str(config), "import", *map(str, sources))
     assert code == 0
