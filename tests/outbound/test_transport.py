@@ -76,17 +76,23 @@ def start_relay() -> Iterator[Any]:
         controller.stop()
 
 
-def test_starttls_and_auth_deliver_over_one_encrypted_connection(
-    start_relay: Any, certificate: Certificate
-) -> None:
+def login_relay(start_relay: Any, certificate: Certificate, password: str) -> tuple[Relay, SmtpTransport]:
+    """A relay that wants STARTTLS and a login, and a transport that logs in with `password`."""
     relay, port = start_relay(
         tls_context=server_context(certificate), require_starttls=True,
         authenticator=password_check, auth_required=True,
     )  # fmt: skip
     transport = SmtpTransport(
-        SmtpRelay("127.0.0.1", port, starttls=True, username="relay-user", password="s3cret",
+        SmtpRelay("127.0.0.1", port, starttls=True, username="relay-user", password=password,
                   ca_file=str(certificate.cert), timeout=10)
     )  # fmt: skip
+    return relay, transport
+
+
+def test_starttls_and_auth_deliver_over_one_encrypted_connection(
+    start_relay: Any, certificate: Certificate
+) -> None:
+    relay, transport = login_relay(start_relay, certificate, "s3cret")
     transport.send("support+b.1@example.com", "anna@example.org", MAIL)
     transport.send("support+b.2@example.com", "boris@example.org", MAIL)
     transport.close()
@@ -118,14 +124,7 @@ def test_an_untrusted_certificate_is_a_temporary_failure(start_relay: Any, certi
 
 
 def test_a_refused_login_keeps_the_mail_for_a_retry(start_relay: Any, certificate: Certificate) -> None:
-    relay, port = start_relay(
-        tls_context=server_context(certificate), require_starttls=True,
-        authenticator=password_check, auth_required=True,
-    )  # fmt: skip
-    transport = SmtpTransport(
-        SmtpRelay("127.0.0.1", port, starttls=True, username="relay-user", password="wrong",
-                  ca_file=str(certificate.cert), timeout=10)
-    )  # fmt: skip
+    relay, transport = login_relay(start_relay, certificate, "wrong")
     with pytest.raises(TemporaryFailure, match="refused our login: 535"):
         transport.send("support@example.com", "anna@example.org", MAIL)
     assert relay.received == []
