@@ -17,9 +17,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
+from email.headerregistry import HeaderRegistry
 from email.message import Message
 from email.parser import BytesParser
-from email.policy import Policy
+from email.policy import EmailPolicy, Policy
 from email.utils import getaddresses, parsedate_to_datetime
 from urllib.parse import unquote
 
@@ -251,6 +252,28 @@ class _HeaderDecoder:
 
     def text(self, name: str, raw: str) -> str:
         return decode_encoded_words(self.unstructured(name, raw), self._defects)
+
+
+class _CachingHeaderFactory:
+    """The stdlib's header factory, building each distinct header once per mail: policy.default builds
+    a new structured header object (and a new class for it) on every read, and the walk over a mail
+    reads each part's Content-Type a dozen times. Header objects are immutable, so sharing is safe."""
+
+    def __init__(self) -> None:
+        self._registry = HeaderRegistry()
+        self._built: dict[tuple[str, str], str] = {}
+
+    def __call__(self, name: str, value: str) -> str:
+        key = (name, value)
+        header = self._built.get(key)
+        if header is None:
+            header = self._built[key] = self._registry(name, value)
+        return header
+
+
+def _default_policy() -> Policy:
+    """policy.default with a fresh header cache, which never outlives the mail it was built for."""
+    return EmailPolicy(header_factory=_CachingHeaderFactory())
 
 
 # --- limits -----------------------------------------------------------------------------------------
@@ -550,7 +573,7 @@ def parse_mail(raw: bytes, limits: ParseLimits | None = None) -> ParsedMail:
 def _parse_guarded(raw: bytes, limits: ParseLimits) -> ParsedMail:
     """policy.default first; if its structured-header parser breaks on hostile input, compat32."""
     try:
-        return _parse(raw, limits, policy.default, [])
+        return _parse(raw, limits, _default_policy(), [])
     except (MailRejected, RecursionError):
         raise
     except Exception as error:  # a stdlib bug on bad input must not lose the mail
