@@ -11,7 +11,7 @@ from bridge.context import Context
 from bridge.db import insert_new_statements, transaction
 from chatcore.models import ImapCursor, SpoolItem, SpoolStatus
 from inbound.imap_fetch import Cursor
-from inbound.spool import FileSpool
+from inbound.spool import SpooledMail, SpoolReader
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +39,13 @@ def store_raw(
 _INSERT_NEW = insert_new_statements(SpoolItem, "source_key")
 
 
-def drain_file_spool(context: Context, spool: FileSpool) -> int:
-    """Move complete files from the SMTP spool into the database, then delete them."""
-    moved = 0
-    for key in spool.pending():
-        mail = spool.read(key)
-        store_raw(context, f"smtp:{key}", mail.raw, mail.envelope_from, list(mail.envelope_to))
-        spool.remove(key)
-        moved += 1
-    return moved
+def drain_file_spool(context: Context, spool: SpoolReader) -> int:
+    """Move complete mails from the SMTP spool into the database; the spool then drops them."""
+
+    def store(mail: SpooledMail) -> None:
+        store_raw(context, f"smtp:{mail.key}", mail.raw, mail.envelope_from, list(mail.envelope_to))
+
+    return spool.drain(store)
 
 
 class DatabaseSpoolSink:
