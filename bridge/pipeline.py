@@ -218,9 +218,11 @@ def _process_row(session: Session, context: Context, row: SpoolItem) -> None:
         with session.begin_nested():
             _run_steps(session, context, row)
     except Quarantined as exc:
+        session.expire_all()  # rows read before may hold values the savepoint took back
         _quarantine_row(session, context, row, f"{exc.step}: {exc.reason}", exc.tell)
     except Exception as exc:  # a poison mail is set aside; the worker goes on
         log.exception("spool item %s failed", spool_id)
+        session.expire_all()
         _quarantine_row(session, context, row, f"unexpected {type(exc).__name__}: {exc}")
 
 
