@@ -151,6 +151,7 @@ class _Segment:
             _fsync_directory(journal)
         except OSError:
             os.close(descriptor)
+            (tmp / name).unlink(missing_ok=True)
             raise
         return cls(name, descriptor)
 
