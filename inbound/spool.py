@@ -57,6 +57,7 @@ class SpoolWriter:
     reply, and a segment is never written by two threads."""
 
     def __init__(self, directory: Path, segment_size: int = SEGMENT_SIZE) -> None:
+        self.directory = directory
         self._journal, self._tmp = directory / "journal", directory / "tmp"
         self._journal.mkdir(parents=True, exist_ok=True)
         self._tmp.mkdir(parents=True, exist_ok=True)
@@ -172,6 +173,7 @@ class SpoolReader:
     """The worker side: hands over complete mails, oldest segment first, and deletes drained segments."""
 
     def __init__(self, directory: Path) -> None:
+        self.directory = directory
         self._journal, self._legacy = directory / "journal", directory / "new"
         self._journal.mkdir(parents=True, exist_ok=True)
         self._offsets: dict[str, int] = {}  # how far each segment has been handed over
