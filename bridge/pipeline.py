@@ -100,10 +100,11 @@ def dedupe(item: Item, session: Session, context: Context) -> Item:
     """The same mail by SMTP retry, IMAP re-fetch or both paths is stored once."""
     mail = _mail(item)
     digest = _content_digest(mail)
+    connection = session.connection()  # nothing of this mail is pending yet, so no flush is needed
     if mail.message_id:
-        found = session.exec(_SEEN_WITH_ID, params={"digest": digest, "message_id": mail.message_id})
+        found = connection.execute(_SEEN_WITH_ID, {"digest": digest, "message_id": mail.message_id})
     else:
-        found = session.exec(_SEEN, params={"digest": digest})
+        found = connection.execute(_SEEN, {"digest": digest})
     return replace(item, content_sha256=digest, duplicate=found.first() is not None)
 
 

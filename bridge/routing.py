@@ -127,7 +127,7 @@ def _known_conversation(session: Session, mail: ParsedMail) -> Conversation | No
     ids = [*mail.in_reply_to, *mail.references]
     if not ids:
         return None
-    conversation_id = session.exec(_NEWEST_OF_IDS, params={"ids": ids}).first()
+    conversation_id = session.connection().execute(_NEWEST_OF_IDS, {"ids": ids}).scalar()
     return session.get(Conversation, conversation_id) if conversation_id is not None else None
 
 
