@@ -391,7 +391,8 @@ def _recover_multipart(part: Message, mail_policy: Policy, defects: list[str]) -
     return True
 
 
-def _repair_multiparts(message: Message, mail_policy: Policy, defects: list[str]) -> None:
+def _repair_multiparts(message: Message, mail_policy: Policy, defects: list[str]) -> bool:
+    """Recover broken multiparts in place; True when any was tried (the tree may have changed)."""
     recoveries = 0
     stack = [message]
     while stack:
@@ -402,6 +403,7 @@ def _repair_multiparts(message: Message, mail_policy: Policy, defects: list[str]
             _recover_multipart(part, mail_policy, defects)
         if part.get_content_maintype() != "message":
             stack.extend(_children(part))
+    return recoveries > 0
 
 
 # --- body and attachments ---------------------------------------------------------------------------
@@ -584,8 +586,8 @@ def _parse_guarded(raw: bytes, limits: ParseLimits) -> ParsedMail:
 def _parse(raw: bytes, limits: ParseLimits, mail_policy: Policy, defects: list[str]) -> ParsedMail:
     message = BytesParser(policy=mail_policy).parsebytes(raw)
     _check_tree(message, limits, defects)
-    _repair_multiparts(message, mail_policy, defects)
-    _check_tree(message, limits, [])
+    if _repair_multiparts(message, mail_policy, defects):
+        _check_tree(message, limits, [])
     if "content-type" not in message:
         defects.append("missing Content-Type header; body read as text")
     raw_headers = [(name, value) for name, value in message.raw_items()]
