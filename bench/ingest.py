@@ -33,7 +33,7 @@ from bridge.inbound_store import store_raw
 from bridge.pipeline import process_pending
 from bridge.settings import settings_from_mapping
 from inbound.smtp_server import ListenConfig, Mailbox, SpoolingHandler, make_protocol_factory
-from inbound.spool import FileSpool
+from inbound.spool import SpoolWriter
 
 SUBJECTS = ["Order question", "Вопрос по заказу", "Invoice", "Не работает вход", "Refund"]
 BODIES = [
@@ -133,7 +133,7 @@ def main() -> None:
         ingest = ingest_rate(mails, workdir)
         config = ListenConfig("127.0.0.1", 0, False, 25 * 1024 * 1024)
         spooling = SpoolingHandler(
-            FileSpool(workdir / "spool"), Mailbox("support", frozenset({"example.com"}))
+            SpoolWriter(workdir / "spool"), Mailbox("support", frozenset({"example.com"}))
         )
         smtp_mails = mails[: args.smtp_messages]
         null = smtp_rate(smtp_mails, lambda: SMTP(NullHandler(), decode_data=False))
@@ -142,7 +142,7 @@ def main() -> None:
     print(f"stdlib parse only (policy.default): {parse:8.0f} msg/s")
     print(f"end-to-end ingest, SQLite:          {ingest:8.0f} msg/s  ({ingest / parse:.2f} of parse-only)")
     print(f"SMTP, do-nothing aiosmtpd handler:  {null:8.0f} msg/s")
-    print(f"SMTP, Relaydesk (fsynced spool):    {spooled:8.0f} msg/s  ({spooled / null:.2f} of do-nothing)")
+    print(f"SMTP, Relaydesk (synced spool):     {spooled:8.0f} msg/s  ({spooled / null:.2f} of do-nothing)")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from bridge.tokens import TokenCodec
 from chatcore.clock import Clock
 from chatcore.events import Event
 from inbound.imap_fetch import ImapAccount
-from inbound.spool import FileSpool
+from inbound.spool import SpoolReader, SpoolWriter
 from outbound.dkim import DkimSigner
 from outbound.render import EmailRenderer
 from outbound.transport import MaildirTransport, MailTransport, SmtpRelay, SmtpTransport
@@ -103,8 +103,12 @@ def build_transport(settings: Settings) -> MailTransport:
     return SmtpTransport(relay)
 
 
-def build_file_spool(settings: Settings) -> FileSpool:
-    return FileSpool(settings.path(settings.inbound.smtp.spool_dir))
+def build_spool_writer(settings: Settings) -> SpoolWriter:
+    return SpoolWriter(settings.path(settings.inbound.smtp.spool_dir))
+
+
+def build_spool_reader(settings: Settings) -> SpoolReader:
+    return SpoolReader(settings.path(settings.inbound.smtp.spool_dir))
 
 
 def imap_accounts(settings: Settings) -> list[ImapAccount]:

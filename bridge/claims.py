@@ -17,13 +17,21 @@ Claimable = TypeVar("Claimable", Job, OutboxMail, SpoolItem)
 def lock_next_due(
     session: Session, model: type[Claimable], *, now: datetime, due_column: Any, pending: str
 ) -> Claimable | None:
-    """The oldest due row, locked for the caller's transaction: work done in that same transaction
+    """The oldest due row, locked for the caller's transaction (see `lock_due`)."""
+    found = lock_due(session, model, now=now, due_column=due_column, pending=pending, limit=1)
+    return found[0] if found else None
+
+
+def lock_due(
+    session: Session, model: type[Claimable], *, now: datetime, due_column: Any, pending: str, limit: int
+) -> list[Claimable]:
+    """The oldest due rows, locked for the caller's transaction: work done in that same transaction
     needs no lease, because a worker that dies releases the lock with its connection.
 
     PostgreSQL skips rows that other workers hold (SKIP LOCKED); SQLite's BEGIN IMMEDIATE lets one
     writer in at a time, which gives the same guarantee on one machine.
     """
-    return session.exec(_due(model, now, due_column, pending, limit=1)).first()
+    return list(session.exec(_due(model, now, due_column, pending, limit)))
 
 
 def claim_due(

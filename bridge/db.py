@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import Insert, event, inspect
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+T = TypeVar("T")
 
 
 def make_engine(url: str, base_dir: str = ".") -> Engine:
@@ -61,6 +63,44 @@ def transaction(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def insert_new_statements(model: type[SQLModel], key: str) -> dict[str, Insert]:
+    """INSERT statements per dialect that skip a row whose `key` is already taken (ON CONFLICT DO
+    NOTHING): one round trip instead of a read and a write, and no race between the two. They return
+    the key of the row inserted, and no row when it was skipped."""
+    column = inspect(model).local_table.c[key]
+    return {
+        name: dialect.insert(model).on_conflict_do_nothing(index_elements=[column]).returning(column)
+        for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+    }
+
+
+def begin_batch(session: Session) -> None:
+    """Make `session` a batch: it keeps every row it loads or stores until it ends, and `batch_memo`
+    remembers lookups for it. The identity map holds rows weakly, so without this a row read by one
+    step is read again by the next (SQLAlchemy's "strong reference" recipe)."""
+    held: list[object] = []
+    session.info[_MEMO] = {}
+
+    def hold(_session: Session, instance: object) -> None:
+        held.append(instance)
+
+    event.listen(session, "loaded_as_persistent", hold)
+    event.listen(session, "pending_to_persistent", hold)
+
+
+def batch_memo(session: Session, key: str, load: Callable[[], T]) -> T:
+    """`load()`, once per batch session (see `begin_batch`); every time in any other session."""
+    memo = session.info.get(_MEMO)
+    if memo is None:
+        return load()
+    if key not in memo:
+        memo[key] = load()
+    return cast(T, memo[key])
+
+
+_MEMO = "batch_memo"
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import hashlib
 import logging
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from bridge.context import Context
-from bridge.db import transaction
-from chatcore.models import ImapCursor, SpoolItem
+from bridge.db import insert_new_statements, transaction
+from chatcore.models import ImapCursor, SpoolItem, SpoolStatus
 from inbound.imap_fetch import Cursor
-from inbound.spool import FileSpool
+from inbound.spool import SpooledMail, SpoolReader
 
 log = logging.getLogger(__name__)
 IMPORT_PREFIX = "import:"  # the source key of imported history, which the pipeline handles quietly
@@ -25,35 +24,33 @@ def is_imported(source_key: str) -> bool:
 def store_raw(
     context: Context, source_key: str, raw: bytes, envelope_from: str | None, envelope_to: list[str]
 ) -> bool:
-    """Commit one raw mail under its source key; False when that key was stored before."""
-    try:
-        with transaction(context.engine) as session:
-            if session.exec(select(SpoolItem.id).where(SpoolItem.source_key == source_key)).first():
-                return False
-            session.add(
-                SpoolItem(
-                    source_key=source_key,
-                    raw=raw,
-                    sha256=hashlib.sha256(raw).hexdigest(),
-                    envelope_from=envelope_from,
-                    envelope_to=envelope_to,
-                    received_at=context.clock.now(),
-                )
-            )
-    except IntegrityError:
-        return False  # another process stored the same key at the same moment
-    return True
+    """Commit one raw mail under its source key; False when that key was stored before (also when
+    another process stored it at the same moment: the unique key decides, without a read first)."""
+    values = {
+        "source_key": source_key,
+        "raw": raw,
+        "sha256": hashlib.sha256(raw).hexdigest(),
+        "envelope_from": envelope_from,
+        "envelope_to": envelope_to,
+        "status": SpoolStatus.PENDING,
+        "reason": "",
+        "attempts": 0,
+        "received_at": context.clock.now(),
+    }
+    with context.engine.begin() as connection:
+        return connection.execute(_INSERT_NEW[connection.dialect.name], values).first() is not None
 
 
-def drain_file_spool(context: Context, spool: FileSpool) -> int:
-    """Move complete files from the SMTP spool into the database, then delete them."""
-    moved = 0
-    for key in spool.pending():
-        mail = spool.read(key)
-        store_raw(context, f"smtp:{key}", mail.raw, mail.envelope_from, list(mail.envelope_to))
-        spool.remove(key)
-        moved += 1
-    return moved
+_INSERT_NEW = insert_new_statements(SpoolItem, "source_key")
+
+
+def drain_file_spool(context: Context, spool: SpoolReader) -> int:
+    """Move complete mails from the SMTP spool into the database; the spool then drops them."""
+
+    def store(mail: SpooledMail) -> None:
+        store_raw(context, f"smtp:{mail.key}", mail.raw, mail.envelope_from, list(mail.envelope_to))
+
+    return spool.drain(store)
 
 
 class DatabaseSpoolSink:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bridge.context import Context
+from bridge.db import insert_new_statements
 from bridge.tokens import Token
 from chatcore.models import Contact, Conversation, Message, MessageId, Operator, OutboxMail
 from outbound.compose import OutgoingAttachment, OutgoingEmail, compose
@@ -40,15 +41,18 @@ def thread_ids(session: Session, conversation_id: int, recipient: str) -> list[s
 def remember_message_id(
     session: Session, context: Context, message_id: str, conversation_id: int, thread_of: str | None
 ) -> None:
-    if session.get(MessageId, message_id) is None:
-        session.add(
-            MessageId(
-                message_id=message_id,
-                conversation_id=conversation_id,
-                recipient=thread_of.lower() if thread_of else None,
-                created_at=context.clock.now(),
-            )
-        )
+    """Store a Message-ID against its conversation; one seen before keeps its first conversation."""
+    connection = session.connection()
+    values = {
+        "message_id": message_id,
+        "conversation_id": conversation_id,
+        "recipient": thread_of.lower() if thread_of else None,
+        "created_at": context.clock.now(),
+    }
+    connection.execute(_INSERT_NEW_ID[connection.dialect.name], values)
+
+
+_INSERT_NEW_ID = insert_new_statements(MessageId, "message_id")
 
 
 def send_templated(

@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 
 from bridge import autoreplies, jobs
 from bridge.context import Context
+from bridge.db import batch_memo
 from bridge.i18n import language_or_default
 from bridge.mail_files import operator_file_views, small_files, visitor_file_views
 from bridge.mailer import Envelope, contact_label, message_view, send_templated
@@ -48,8 +49,12 @@ def operators_to_notify(session: Session, conversation: Conversation) -> list[Op
     if conversation.assignee_id is not None:
         assignee = session.get(Operator, conversation.assignee_id)
         return [assignee] if assignee and assignee.active and assignee.notify_email else []
-    query = select(Operator).where(col(Operator.active), col(Operator.notify_email))
-    return list(session.exec(query.order_by(col(Operator.id))))
+    return batch_memo(session, "notified_operators", lambda: list(session.exec(_NOTIFIED_OPERATORS)))
+
+
+_NOTIFIED_OPERATORS = (
+    select(Operator).where(col(Operator.active), col(Operator.notify_email)).order_by(col(Operator.id))
+)
 
 
 def _schedule_operator_notifications(session: Session, context: Context, event: ev.MessagePosted) -> None:

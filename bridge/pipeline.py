@@ -12,14 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from bridge import notifications
 from bridge.blobs import BlobStore
 from bridge.bounces import record_bounce, sender_wrote_again
-from bridge.claims import lock_next_due
+from bridge.claims import lock_due
 from bridge.context import Context
-from bridge.db import transaction
+from bridge.db import begin_batch, transaction
 from bridge.inbound_store import is_imported
 from bridge.mailer import remember_message_id
 from bridge.operator_mail import apply_operator_reply
@@ -41,6 +42,7 @@ from inbound.clean import CleanedReply, clean_reply
 from inbound.parse import MailRejected, ParsedMail, ParseLimits, parse_mail
 
 log = logging.getLogger(__name__)
+BATCH = 20  # spool items claimed and committed together
 
 
 @dataclass(frozen=True)
@@ -100,11 +102,22 @@ def dedupe(item: Item, session: Session, context: Context) -> Item:
     """The same mail by SMTP retry, IMAP re-fetch or both paths is stored once."""
     mail = _mail(item)
     digest = _content_digest(mail)
-    query = select(Message.id).where(Message.content_sha256 == digest)
+    connection = session.connection()  # nothing of this mail is pending yet, so no flush is needed
     if mail.message_id:
-        query = query.where(Message.email_message_id == mail.message_id)
-    seen = session.exec(query.limit(1)).first()
-    return replace(item, content_sha256=digest, duplicate=seen is not None)
+        found = connection.execute(_SEEN_WITH_ID, {"digest": digest, "message_id": mail.message_id})
+    else:
+        found = connection.execute(_SEEN, {"digest": digest})
+    return replace(item, content_sha256=digest, duplicate=found.first() is not None)
+
+
+# Built once: building a statement costs more than running it.
+_SEEN = select(Message.id).where(col(Message.content_sha256) == bindparam("digest")).limit(1)
+_SEEN_WITH_ID = (
+    select(Message.id)
+    .where(col(Message.content_sha256) == bindparam("digest"))
+    .where(col(Message.email_message_id) == bindparam("message_id"))
+    .limit(1)
+)
 
 
 def route_mail(item: Item, session: Session, context: Context) -> Item:
@@ -165,50 +178,65 @@ STEPS: tuple[Step, ...] = (
 def process_pending(context: Context, limit: int = 20) -> int:
     """Process up to `limit` pending spool items, oldest first; returns how many were taken."""
     taken = 0
-    while taken < limit and _process_next(context):
-        taken += 1
+    while taken < limit:
+        size = min(BATCH, limit - taken)
+        batch = _process(context, lambda session: _lock_pending(session, context, size))  # noqa: B023
+        if not batch:
+            break
+        taken += len(batch)
     return taken
 
 
-def _process_next(context: Context) -> bool:
-    """Lock the oldest pending item and process it in the same transaction: a worker killed midway
-    leaves the item pending and unlocked, ready for the next worker at once."""
-    taken: list[int] = []
-
-    def pick(session: Session) -> SpoolItem | None:
-        row = lock_next_due(
-            session,
-            SpoolItem,
-            now=context.clock.now(),
-            due_column=col(SpoolItem.received_at),
-            pending=SpoolStatus.PENDING,
-        )
-        if row is not None:
-            taken.append(row.id or 0)
-        return row
-
-    _run_guarded(context, pick, taken)
-    return bool(taken)
-
-
 def process_one(context: Context, spool_id: int) -> None:
-    """Process one pending item now (used by `quarantine retry`)."""
-    _run_guarded(context, lambda session: session.get(SpoolItem, spool_id), [spool_id])
+    """Process one pending item now, in a transaction of its own (used by `quarantine retry`)."""
+    _process(context, lambda session: _lock_pending(session, context, 1, spool_id))
 
 
-def _run_guarded(context: Context, pick: Callable[[Session], SpoolItem | None], taken: list[int]) -> None:
+def _lock_pending(
+    session: Session, context: Context, limit: int, spool_id: int | None = None
+) -> list[SpoolItem]:
+    if spool_id is None:
+        now = context.clock.now()
+        due = col(SpoolItem.received_at)
+        return lock_due(session, SpoolItem, now=now, due_column=due, pending=SpoolStatus.PENDING, limit=limit)
+    query = select(SpoolItem).where(SpoolItem.id == spool_id, SpoolItem.status == SpoolStatus.PENDING)
+    return list(session.exec(query.with_for_update(skip_locked=True)))
+
+
+def _process(context: Context, pick: Callable[[Session], list[SpoolItem]]) -> list[int]:
+    """Lock pending items and process them in the transaction that marks them done, each in a savepoint
+    of its own: a mail that fails is quarantined alone, and a worker killed midway leaves every item
+    pending and unlocked, ready for the next worker at once. Returns the ids taken."""
+    taken: list[int] = []
     try:
         with transaction(context.engine) as session:
-            row = pick(session)
-            if row is None or row.status != SpoolStatus.PENDING:
-                return
+            begin_batch(session)
+            rows = pick(session)
+            taken = [row.id or 0 for row in rows]
+            for row in rows:
+                _process_row(session, context, row)
+    except Exception as exc:  # the batch as a whole failed (e.g. at commit): nothing of it was stored
+        log.exception("spool items %s failed", taken or "?")
+        if len(taken) > 1:
+            for spool_id in taken:
+                process_one(context, spool_id)
+        elif taken:
+            quarantine(context, taken[0], f"unexpected {type(exc).__name__}: {exc}")
+    return taken
+
+
+def _process_row(session: Session, context: Context, row: SpoolItem) -> None:
+    spool_id = row.id or 0
+    try:
+        with session.begin_nested():
             _run_steps(session, context, row)
     except Quarantined as exc:
-        quarantine(context, taken[0], f"{exc.step}: {exc.reason}", exc.tell)
+        session.expire_all()  # rows read before may hold values the savepoint took back
+        _quarantine_row(session, context, row, f"{exc.step}: {exc.reason}", exc.tell)
     except Exception as exc:  # a poison mail is set aside; the worker goes on
-        log.exception("spool item %s failed", taken[0] if taken else "?")
-        if taken:
-            quarantine(context, taken[0], f"unexpected {type(exc).__name__}: {exc}")
+        log.exception("spool item %s failed", spool_id)
+        session.expire_all()
+        _quarantine_row(session, context, row, f"unexpected {type(exc).__name__}: {exc}")
 
 
 def _run_steps(session: Session, context: Context, row: SpoolItem) -> None:
@@ -217,27 +245,40 @@ def _run_steps(session: Session, context: Context, row: SpoolItem) -> None:
     )
     for step in STEPS:
         item = step.run(item, session, context)
-    row.status = SpoolStatus.DUPLICATE if item.duplicate else SpoolStatus.DONE
-    row.reason = item.outcome
-    row.processed_at = context.clock.now()
-    session.add(row)
+    status = SpoolStatus.DUPLICATE if item.duplicate else SpoolStatus.DONE
+    session.connection().execute(
+        _MARK_PROCESSED, {"key": row.id, "status": status, "reason": item.outcome, "at": context.clock.now()}
+    )
+
+
+_MARK_PROCESSED = (
+    update(SpoolItem)
+    .where(col(SpoolItem.id) == bindparam("key"))
+    .values(status=bindparam("status"), reason=bindparam("reason"), processed_at=bindparam("at"))
+)
 
 
 def quarantine(context: Context, spool_id: int, reason: str, tell: Rejected | None = None) -> None:
     with transaction(context.engine) as session:
         row = session.get(SpoolItem, spool_id)
-        # a retry tells nobody again, and imported history tells nobody at all
-        may_tell = row is not None and row.processed_at is None and not is_imported(row.source_key)
         if row is not None:
-            row.status = SpoolStatus.QUARANTINED
-            row.reason = reason[:2000]
-            row.processed_at = context.clock.now()
-            session.add(row)
-        if may_tell and tell is not None and tell.notify_operator_id and tell.conversation_id:
-            notifications.tell_operator_of_refusal(
-                session, context, tell.notify_operator_id, tell.conversation_id, tell.reason
-            )
-    log.warning("spool item %s quarantined: %s", spool_id, reason)
+            _quarantine_row(session, context, row, reason, tell)
+
+
+def _quarantine_row(
+    session: Session, context: Context, row: SpoolItem, reason: str, tell: Rejected | None = None
+) -> None:
+    # a retry tells nobody again, and imported history tells nobody at all
+    may_tell = row.processed_at is None and not is_imported(row.source_key)
+    row.status = SpoolStatus.QUARANTINED
+    row.reason = reason[:2000]
+    row.processed_at = context.clock.now()
+    session.add(row)
+    if may_tell and tell is not None and tell.notify_operator_id and tell.conversation_id:
+        notifications.tell_operator_of_refusal(
+            session, context, tell.notify_operator_id, tell.conversation_id, tell.reason
+        )
+    log.warning("spool item %s quarantined: %s", row.id, reason)
 
 
 def _store_message(item: Item, session: Session, context: Context, found: Route) -> Item:
@@ -295,7 +336,7 @@ def _visitor_conversation(
 ) -> tuple[Conversation, list[ev.Event]]:
     if found.kind is RouteKind.VISITOR_REPLY:
         return desk.get_conversation(found.conversation_id or 0), []
-    contact = session.exec(select(Contact).where(Contact.email == mail.from_address)).first()
+    contact = session.exec(_CONTACT_BY_EMAIL, params={"email": mail.from_address}).first()
     if contact is None:
         contact = Contact(
             name=mail.from_name, email=mail.from_address or None, first_seen=desk.now, last_seen=desk.now
@@ -304,6 +345,9 @@ def _visitor_conversation(
         session.flush()
     contact.last_seen = desk.now
     return desk.start_conversation(contact, Source.EMAIL, mail.subject)
+
+
+_CONTACT_BY_EMAIL = select(Contact).where(col(Contact.email) == bindparam("email"))
 
 
 def _store_files(context: Context, mail: ParsedMail) -> tuple[NewAttachment, ...]:

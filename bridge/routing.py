@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from bridge.tokens import Party, Token, TokenCodec
@@ -131,7 +132,13 @@ def _known_conversation(session: Session, mail: ParsedMail) -> Conversation | No
     ids = [*mail.in_reply_to, *mail.references]
     if not ids:
         return None
-    row = session.exec(
-        select(MessageId).where(col(MessageId.message_id).in_(ids)).order_by(col(MessageId.created_at).desc())
-    ).first()
-    return session.get(Conversation, row.conversation_id) if row else None
+    conversation_id = session.connection().execute(_NEWEST_OF_IDS, {"ids": ids}).scalar()
+    return session.get(Conversation, conversation_id) if conversation_id is not None else None
+
+
+# Built once: building a statement costs more than running it.
+_NEWEST_OF_IDS = (
+    select(MessageId.conversation_id)
+    .where(col(MessageId.message_id).in_(bindparam("ids", expanding=True)))
+    .order_by(col(MessageId.created_at).desc())
+)

@@ -19,7 +19,14 @@ from pathlib import Path
 import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bridge.app import build_file_spool, build_transport, build_web_app, imap_accounts, rules_from
+from bridge.app import (
+    build_spool_reader,
+    build_spool_writer,
+    build_transport,
+    build_web_app,
+    imap_accounts,
+    rules_from,
+)
 from bridge.autoclose import close_inactive
 from bridge.context import Context
 from bridge.delivery import deliver_due
@@ -138,8 +145,9 @@ async def _exit_when(stop: asyncio.Event, server: uvicorn.Server) -> None:
 async def _start_smtp(context: Context, wake: asyncio.Event) -> Callable[[], None]:
     settings = context.settings
     smtp = settings.inbound.smtp
+    spool = build_spool_writer(settings)
     handler = SpoolingHandler(
-        build_file_spool(settings),
+        spool,
         Mailbox(settings.mail.local_part, frozenset({settings.mail.domain})),
         on_spooled=wake.set,
     )
@@ -151,7 +159,12 @@ async def _start_smtp(context: Context, wake: asyncio.Event) -> Callable[[], Non
         handler, ListenConfig(smtp.host, smtp.port, smtp.lmtp, smtp.max_message_size, tls)
     )
     log.info("SMTP%s listening on %s:%s", " (LMTP)" if smtp.lmtp else "", smtp.host, smtp.port)
-    return server.close
+
+    def close() -> None:
+        server.close()
+        spool.close()
+
+    return close
 
 
 def _start_imap(context: Context, stop: asyncio.Event, wake: asyncio.Event) -> list[asyncio.Task[None]]:
@@ -186,7 +199,7 @@ class _WakingSink:
 
 
 async def _worker_loop(context: Context, stop: asyncio.Event, wake: asyncio.Event) -> None:
-    spool = build_file_spool(context.settings)
+    spool = build_spool_reader(context.settings)
     while not stop.is_set():
         wake.clear()
         try:

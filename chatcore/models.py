@@ -190,13 +190,15 @@ class SpoolStatus(StrEnum):
 class SpoolItem(SQLModel, table=True):
     """One inbound mail exactly as it arrived; kept after processing and linked to its message."""
 
+    # Pending mail is claimed oldest first: the index hands over a batch without sorting the backlog.
+    __table_args__ = (Index("ix_spoolitem_due", "status", "received_at", "id"),)
     id: int | None = Field(default=None, primary_key=True)
     source_key: str = Field(unique=True)
     raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     sha256: str = Field(index=True)
     envelope_from: str | None = None
     envelope_to: list[str] = _json(list)
-    status: str = Field(default=SpoolStatus.PENDING, index=True)
+    status: str = SpoolStatus.PENDING
     reason: str = ""
     attempts: int = 0
     claimed_until: datetime | None = _when(nullable=True)

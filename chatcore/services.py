@@ -8,8 +8,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import String, bindparam, func, insert, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from chatcore import events as ev
@@ -26,8 +28,34 @@ from chatcore.models import (
     ReadMark,
     Source,
     Tag,
+    UTCDateTime,
 )
 
+# Posting is the hottest write (every inbound mail, every chat line): one INSERT and one UPDATE,
+# built once, rather than the unit of work, which costs several times as much for the same two rows.
+_INSERT_MESSAGE = insert(Message).returning(col(Message.id))
+_COUNT_MESSAGE = (
+    update(Conversation)
+    .where(col(Conversation.id) == bindparam("conversation"))
+    .values(
+        message_count=col(Conversation.message_count) + 1,
+        updated_at=bindparam("now", type_=UTCDateTime()),
+        last_visitor_message_at=func.coalesce(
+            bindparam("visitor_at", type_=UTCDateTime()), col(Conversation.last_visitor_message_at)
+        ),
+        last_operator_message_at=func.coalesce(
+            bindparam("operator_at", type_=UTCDateTime()), col(Conversation.last_operator_message_at)
+        ),
+        status=func.coalesce(bindparam("new_status", type_=String()), col(Conversation.status)),
+    )
+    .returning(
+        col(Conversation.message_count),
+        col(Conversation.updated_at),
+        col(Conversation.last_visitor_message_at),
+        col(Conversation.last_operator_message_at),
+        col(Conversation.status),
+    )
+)
 _TAG = re.compile(r"^[\w][\w\-.]{0,62}$", re.UNICODE)
 
 
@@ -183,47 +211,81 @@ class Desk:
         text = new.text.strip()
         if not text and not new.html and not new.attachments:
             raise DomainError("a message needs some text or a file")
-        message = Message(
-            conversation_id=_id(conversation),
-            author_kind=author_kind,
-            operator_id=operator.id if operator else None,
-            text=text,
-            html=new.html,
-            is_note=is_note,
-            source=new.source,
-            email_message_id=new.email_message_id,
-            from_address=new.from_address,
-            from_other_address=new.from_other_address,
-            spool_item_id=new.spool_item_id,
-            content_sha256=new.content_sha256,
-            verdicts=dict(new.verdicts),
-            created_at=self.now,
+        message_id = self._insert_message(conversation, new, text, author_kind, operator, is_note=is_note)
+        self.session.add_all(attachment_row(message_id, file) for file in new.attachments)
+        visitor = author_kind == AuthorKind.VISITOR
+        reopen = visitor and conversation.status == ConversationStatus.CLOSED and not new.automatic
+        self._count_message(
+            conversation,
+            visitor_at=self.now if visitor else None,
+            operator_at=self.now if author_kind == AuthorKind.OPERATOR and not is_note else None,
+            status=ConversationStatus.OPEN if reopen else None,
         )
-        self.session.add(message)
-        conversation.message_count += 1
-        reopened: list[ev.Event] = []
-        if author_kind == AuthorKind.VISITOR:
-            conversation.last_visitor_message_at = self.now
-            if conversation.status == ConversationStatus.CLOSED and not new.automatic:
-                conversation.status = ConversationStatus.OPEN
-                reopened.append(ev.ConversationReopened(_id(conversation), None))
-        elif author_kind == AuthorKind.OPERATOR and not is_note:
-            conversation.last_operator_message_at = self.now
-        self._touch(conversation)
-        self.session.flush()
-        self.session.add_all(attachment_row(_id(message), file) for file in new.attachments)
+        reopened = [ev.ConversationReopened(_id(conversation), None)] if reopen else []
         return [
             *reopened,
             ev.MessagePosted(
                 conversation_id=_id(conversation),
-                message_id=_id(message),
+                message_id=message_id,
                 author_kind=author_kind,
-                operator_id=message.operator_id,
+                operator_id=operator.id if operator else None,
                 is_note=is_note,
                 source=new.source,
                 automatic=new.automatic,
             )
         ]
+
+    def _insert_message(
+        self,
+        conversation: Conversation,
+        new: NewMessage,
+        text: str,
+        author_kind: str,
+        operator: Operator | None,
+        *,
+        is_note: bool,
+    ) -> int:
+        values = {
+            "conversation_id": _id(conversation),
+            "author_kind": author_kind,
+            "operator_id": operator.id if operator else None,
+            "text": text,
+            "html": new.html,
+            "is_note": is_note,
+            "source": new.source,
+            "email_message_id": new.email_message_id,
+            "from_address": new.from_address,
+            "from_other_address": new.from_other_address,
+            "spool_item_id": new.spool_item_id,
+            "content_sha256": new.content_sha256,
+            "verdicts": dict(new.verdicts),
+            "delivery": {},
+            "created_at": self.now,
+        }
+        return cast(int, self.session.connection().execute(_INSERT_MESSAGE, values).scalar_one())
+
+    def _count_message(
+        self,
+        conversation: Conversation,
+        *,
+        visitor_at: datetime | None,
+        operator_at: datetime | None,
+        status: str | None,
+    ) -> None:
+        """Count the message in SQL (no update is lost when two arrive at once) and show the new values
+        on the loaded row without marking it changed."""
+        if self.session.is_modified(conversation):
+            self.session.flush()  # changes in hand go first, so the row read back below is the whole truth
+        values = {
+            "conversation": _id(conversation),
+            "now": self.now,
+            "visitor_at": visitor_at,
+            "operator_at": operator_at,
+            "new_status": status,
+        }
+        row = self.session.connection().execute(_COUNT_MESSAGE, values).one()
+        for name, value in row._mapping.items():
+            set_committed_value(conversation, name, value)
 
     def _advance_read_mark(self, operator: Operator, conversation: Conversation, message_id: int) -> bool:
         mark = self.session.get(ReadMark, (_id(operator), _id(conversation)))

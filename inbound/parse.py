@@ -17,9 +17,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
+from email.headerregistry import HeaderRegistry
 from email.message import Message
 from email.parser import BytesParser
-from email.policy import Policy
+from email.policy import EmailPolicy, Policy
 from email.utils import getaddresses, parsedate_to_datetime
 from urllib.parse import unquote
 
@@ -253,6 +254,28 @@ class _HeaderDecoder:
         return decode_encoded_words(self.unstructured(name, raw), self._defects)
 
 
+class _CachingHeaderFactory:
+    """The stdlib's header factory, building each distinct header once per mail: policy.default builds
+    a new structured header object (and a new class for it) on every read, and the walk over a mail
+    reads each part's Content-Type a dozen times. Header objects are immutable, so sharing is safe."""
+
+    def __init__(self) -> None:
+        self._registry = HeaderRegistry()
+        self._built: dict[tuple[str, str], str] = {}
+
+    def __call__(self, name: str, value: str) -> str:
+        key = (name, value)
+        header = self._built.get(key)
+        if header is None:
+            header = self._built[key] = self._registry(name, value)
+        return header
+
+
+def _default_policy() -> Policy:
+    """policy.default with a fresh header cache, which never outlives the mail it was built for."""
+    return EmailPolicy(header_factory=_CachingHeaderFactory())
+
+
 # --- limits -----------------------------------------------------------------------------------------
 
 _STRUCTURE_LINE = re.compile(rb"^(?:content-type:[^\n]*(?:\n[ \t][^\n]*)*|--[^\n]*)", re.I | re.M)
@@ -368,7 +391,8 @@ def _recover_multipart(part: Message, mail_policy: Policy, defects: list[str]) -
     return True
 
 
-def _repair_multiparts(message: Message, mail_policy: Policy, defects: list[str]) -> None:
+def _repair_multiparts(message: Message, mail_policy: Policy, defects: list[str]) -> bool:
+    """Recover broken multiparts in place; True when any was tried (the tree may have changed)."""
     recoveries = 0
     stack = [message]
     while stack:
@@ -379,6 +403,7 @@ def _repair_multiparts(message: Message, mail_policy: Policy, defects: list[str]
             _recover_multipart(part, mail_policy, defects)
         if part.get_content_maintype() != "message":
             stack.extend(_children(part))
+    return recoveries > 0
 
 
 # --- body and attachments ---------------------------------------------------------------------------
@@ -550,7 +575,7 @@ def parse_mail(raw: bytes, limits: ParseLimits | None = None) -> ParsedMail:
 def _parse_guarded(raw: bytes, limits: ParseLimits) -> ParsedMail:
     """policy.default first; if its structured-header parser breaks on hostile input, compat32."""
     try:
-        return _parse(raw, limits, policy.default, [])
+        return _parse(raw, limits, _default_policy(), [])
     except (MailRejected, RecursionError):
         raise
     except Exception as error:  # a stdlib bug on bad input must not lose the mail
@@ -561,8 +586,8 @@ def _parse_guarded(raw: bytes, limits: ParseLimits) -> ParsedMail:
 def _parse(raw: bytes, limits: ParseLimits, mail_policy: Policy, defects: list[str]) -> ParsedMail:
     message = BytesParser(policy=mail_policy).parsebytes(raw)
     _check_tree(message, limits, defects)
-    _repair_multiparts(message, mail_policy, defects)
-    _check_tree(message, limits, [])
+    if _repair_multiparts(message, mail_policy, defects):
+        _check_tree(message, limits, [])
     if "content-type" not in message:
         defects.append("missing Content-Type header; body read as text")
     raw_headers = [(name, value) for name, value in message.raw_items()]

@@ -12,7 +12,7 @@ from typing import Any
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from inbound.spool import FileSpool
+from inbound.spool import SpoolWriter
 
 log = logging.getLogger(__name__)
 SPOOL_FAILED = "451 4.3.0 Temporary failure storing the message, please retry"
@@ -38,7 +38,7 @@ class Mailbox:
 class SpoolingHandler:
     """aiosmtpd handler: its hooks return the SMTP reply."""
 
-    def __init__(self, spool: FileSpool, mailbox: Mailbox, on_spooled: Callable[[], None] | None = None):
+    def __init__(self, spool: SpoolWriter, mailbox: Mailbox, on_spooled: Callable[[], None] | None = None):
         self.spool = spool
         self.mailbox = mailbox
         self.on_spooled = on_spooled
@@ -64,9 +64,7 @@ class SpoolingHandler:
         if isinstance(raw, str):
             raw = raw.encode("utf-8", "surrogateescape")
         try:
-            key = await asyncio.to_thread(
-                self.spool.write, raw, envelope.mail_from or "", list(envelope.rcpt_tos)
-            )
+            key = await self.spool.write(raw, envelope.mail_from or "", list(envelope.rcpt_tos))
         except OSError as exc:
             log.error("spool write failed, asking the sender to retry: %s", exc)
             return _per_recipient(server, envelope, SPOOL_FAILED)

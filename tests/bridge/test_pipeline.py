@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session, col, select
@@ -258,3 +259,33 @@ def test_a_rejected_mail_is_quarantined_and_the_worker_goes_on(
     assert "parser bug" in crash.reason
     assert b"X-Poison: 1" in bad.raw  # the raw bytes are kept for a later retry
     assert process_pending(context) == 0
+
+
+def test_a_mail_that_fails_after_posting_leaves_nothing_behind_for_the_next(
+    context: Context, scene: Scene, tmp_path: Path
+) -> None:
+    """Mails are processed in batches, each in a savepoint: what a failed mail did to its conversation
+    (here: reopened it) is taken back, and the next mail of the same batch sees the conversation as it is."""
+    with Session(context.engine) as session:
+        conversation = session.get(Conversation, scene.conversation_id)
+        assert conversation is not None
+        Desk(session, context.clock.now()).close(conversation)
+        session.commit()
+    (tmp_path / "files").write_text("not a folder")  # the attachment of the first mail cannot be stored
+    token = Token(Party.VISITOR, scene.conversation_id, scene.contact_id)
+    address = context.codec.reply_address(SUPPORT, token)
+    with_file = EmailMessage()
+    with_file["From"], with_file["To"], with_file["Subject"] = "anna@example.org", address, "Invoice"
+    with_file.set_content("Here it is")
+    with_file.add_attachment(b"%PDF-1.4", maintype="application", subtype="pdf", filename="invoice.pdf")
+    assert store_raw(context, "k1", with_file.as_bytes(), None, [])
+    assert store_raw(context, "k2", mail("anna@example.org", address, "Are you there?"), None, [])
+
+    assert process_pending(context) == 2
+
+    assert spool(context, "k1").status == "quarantined"
+    assert [m.text for m in messages(context)] == ["Are you there?"]
+    with Session(context.engine) as session:
+        conversation = session.get(Conversation, scene.conversation_id)
+        assert conversation is not None
+        assert (conversation.status, conversation.message_count) == ("open", 1)

@@ -1,5 +1,5 @@
 """The SMTP/LMTP receiver on a loopback port, driven by swaks and smtplib: what each client is told,
-and what is in the spool afterwards (a mail is in `new/` exactly when the client heard 250)."""
+and what is in the spool afterwards (a mail is in the journal exactly when the client heard 250)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from inbound.smtp_server import ListenConfig, Mailbox, SpoolingHandler, start_server
-from inbound.spool import FileSpool, SpooledMail
+from inbound.spool import SpooledMail, SpoolReader, SpoolWriter
 from tests.support.dovecot import free_loopback_port
 from tests.support.swaks import ACCEPTED, DATA_REFUSED, NO_RECIPIENT_ACCEPTED, swaks
 from tests.support.tls import Certificate, self_signed
@@ -27,7 +27,7 @@ class Receiver:
     """The real server (inbound.smtp_server) in an event loop on a thread of its own."""
 
     def __init__(self, directory: Path, *, lmtp: bool = False, tls: Certificate | None = None) -> None:
-        self.spool = FileSpool(directory)
+        self.spool = SpoolWriter(directory)
         self.port = free_loopback_port()
         self.config = ListenConfig(
             "127.0.0.1", self.port, lmtp, MAX_SIZE, tls.server_context() if tls else None
@@ -47,9 +47,12 @@ class Receiver:
         self._loop.call_soon_threadsafe(self._server.close)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
+        self.spool.close()
 
     def mails(self) -> list[SpooledMail]:
-        return [self.spool.read(key) for key in self.spool.pending()]
+        held: list[SpooledMail] = []
+        SpoolReader(self.spool.directory).drain(held.append)  # a new reader reads from the start
+        return held
 
 
 MakeReceiver = Callable[..., Receiver]
@@ -218,13 +221,14 @@ def test_smtputf8_sender_is_offered_and_kept(receiver: MakeReceiver) -> None:
     assert "Анна <анна@пример.рф>".encode() in by_sender["анна@пример.рф"].raw
 
 
-def make_spool_unwritable(spool: FileSpool) -> None:
-    """A file where the spool's tmp/ folder should be: no write can succeed, not even as root."""
+def make_spool_unwritable(spool: SpoolWriter) -> None:
+    """A file where the spool's tmp/ folder should be: the writer cannot create its first segment, not
+    even as root."""
     shutil.rmtree(spool.directory / "tmp")
     (spool.directory / "tmp").write_bytes(b"")
 
 
-def mend_spool(spool: FileSpool) -> None:
+def mend_spool(spool: SpoolWriter) -> None:
     (spool.directory / "tmp").unlink()
     (spool.directory / "tmp").mkdir()
 
