@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CONFIG ?= config.local.toml
 
-.PHONY: run test test-fast lint system-deps bench clean
+.PHONY: run test test-fast lint system-deps bench bench-imap clean
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ lint: $(BIN)/.installed
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/ingest.py
+
+bench-imap: $(BIN)/.installed system-deps
+	$(BIN)/python bench/imap_latency.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
