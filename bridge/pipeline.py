@@ -319,6 +319,8 @@ def _store_message(item: Item, session: Session, context: Context, found: Route)
     if mail.message_id:
         remember_message_id(session, context, mail.message_id, conversation.id or 0, thread_of)
     posted = [e.message_id for e in events if isinstance(e, ev.MessagePosted)]
+    if item.quiet:
+        desk.keep_read_state(conversation, posted, session.exec(_ALL_OPERATORS).all())
     if not posted:
         return replace(item, events=tuple(events), outcome="commands applied")
     return replace(item, message_id=posted[-1], events=tuple(events), outcome=f"message {posted[-1]}")
@@ -347,6 +349,7 @@ def _visitor_conversation(
     return desk.start_conversation(contact, Source.EMAIL, mail.subject)
 
 
+_ALL_OPERATORS = select(Operator)
 _CONTACT_BY_EMAIL = select(Contact).where(col(Contact.email) == bindparam("email"))
 
 

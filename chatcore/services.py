@@ -6,6 +6,7 @@ The caller owns the transaction: it commits the rows and the effects of the even
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -189,6 +190,25 @@ class Desk:
         if not self._advance_read_mark(operator, conversation, last):
             return []
         return [ev.ConversationRead(_id(conversation), _id(operator), last)]
+
+    def keep_read_state(
+        self, conversation: Conversation, history: list[int], operators: Iterable[Operator]
+    ) -> None:
+        """Messages that are history (imported old mail) add to nobody's unread count: an operator who
+        had read everything before them has read them too; one who had not keeps their read mark."""
+        if not history:
+            return
+        before = self._last_message_before(conversation, min(history))
+        for operator in operators:
+            mark = self.session.get(ReadMark, (_id(operator), _id(conversation)))
+            if (mark.last_read_message_id if mark else 0) >= before:
+                self._advance_read_mark(operator, conversation, max(history))
+
+    def _last_message_before(self, conversation: Conversation, message_id: int) -> int:
+        query = select(func.max(Message.id)).where(
+            Message.conversation_id == conversation.id, col(Message.id) < message_id
+        )
+        return self.session.exec(query).one() or 0
 
     def mark_seen_by_visitor(self, conversation: Conversation, message_id: int) -> None:
         conversation.visitor_seen_message_id = max(conversation.visitor_seen_message_id, message_id)

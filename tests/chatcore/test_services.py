@@ -365,3 +365,22 @@ def test_counts_and_times_survive_a_reload(
         assert stored.updated_at.tzinfo is not None
         times = [m.created_at for m in fresh.exec(select(Message).order_by(Message.id))]
         assert times == [visitor_time + timedelta(minutes=n) for n in range(3)]
+
+
+def test_history_keeps_each_operators_read_state(
+    session: Session, clock: ManualClock, conversation: Conversation, operator: Operator
+) -> None:
+    behind = add_operator(session, "second@example.com", now=clock.now())
+    desk = Desk(session, clock.now())
+    desk.post_visitor_message(conversation, NewMessage(text="live"))
+    desk.mark_read(conversation, operator)  # `behind` has not read "live"
+    history = [
+        desk.post_visitor_message(conversation, NewMessage(text=text))[-1].message_id  # type: ignore[attr-defined]
+        for text in ("old one", "old two")
+    ]
+
+    desk.keep_read_state(conversation, history, [operator, behind])
+
+    marks = {o.id: session.get(ReadMark, (o.id, conversation.id)) for o in (operator, behind)}
+    assert marks[operator.id].last_read_message_id == history[-1]  # type: ignore[union-attr]
+    assert marks[behind.id] is None, "an operator with unread messages keeps them"
