@@ -7,7 +7,7 @@ import logging
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, AnyStr
 
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -81,6 +81,22 @@ def _per_recipient(server: SMTP, envelope: Envelope, reply: str) -> str:
     return "\r\n".join(f"{code} {text} for <{address}>" for address in envelope.rcpt_tos)
 
 
+class _PerRecipientLMTP(LMTP):
+    """aiosmtpd refuses an oversized DATA (or one with an over-long line) with one reply; in LMTP each
+    accepted recipient is owed one (RFC 2033), or the client (Postfix) waits for the rest until it
+    times out."""
+
+    async def push(self, status: AnyStr) -> None:
+        text = status.decode("utf-8", "replace") if isinstance(status, bytes) else status
+        if text.startswith(_DATA_REFUSALS) and self.envelope is not None and self.envelope.rcpt_tos:
+            await super().push("\r\n".join(f"{text} for <{rcpt}>" for rcpt in self.envelope.rcpt_tos))
+        else:
+            await super().push(status)
+
+
+_DATA_REFUSALS = ("552 Error: Too much mail data", "500 Line too long")
+
+
 @dataclass(frozen=True)
 class ListenConfig:
     host: str
@@ -101,7 +117,7 @@ def make_protocol_factory(handler: SpoolingHandler, config: ListenConfig) -> Cal
         if config.tls_context is not None:
             kwargs["tls_context"] = config.tls_context
             kwargs["require_starttls"] = False
-        cls = LMTP if config.lmtp else SMTP
+        cls = _PerRecipientLMTP if config.lmtp else SMTP
         return cls(handler, **kwargs)
 
     return factory

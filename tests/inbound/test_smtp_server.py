@@ -199,6 +199,20 @@ def test_swaks_lmtp_answers_each_recipient(receiver: MakeReceiver) -> None:
     assert mail.envelope_to == (SUPPORT, "support+abc@example.com"), "one spooled mail for both"
 
 
+def test_swaks_lmtp_too_large_message_gets_552_for_each_recipient(receiver: MakeReceiver) -> None:
+    server = receiver(lmtp=True)
+    body = "\n".join(["x" * 70] * (MAX_SIZE // 70 + 10))
+    recipients = f"{SUPPORT},support+abc@example.com"
+    run = swaks(server.port, "--protocol", "LMTP", "--to", recipients, "--body", body)
+
+    assert run.replies()[-3:-1] == [
+        f"552 Error: Too much mail data for <{SUPPORT}>",
+        "552 Error: Too much mail data for <support+abc@example.com>",
+    ], "one reply per recipient, or an LMTP client waits for the second until it times out"
+    assert run.replies()[-1].startswith("221"), run.transcript
+    assert server.mails() == []
+
+
 def test_smtplib_lmtp_delivers(receiver: MakeReceiver) -> None:
     server = receiver(lmtp=True)
     with smtplib.LMTP("127.0.0.1", server.port) as client:
