@@ -284,9 +284,12 @@ def _quarantine_row(
 def _store_message(item: Item, session: Session, context: Context, found: Route) -> Item:
     mail = _mail(item)
     desk = Desk(session, _written_at(item, context))
-    text = item.cleaned.text if item.cleaned else mail.text
+    text = (item.cleaned.text if item.cleaned else mail.text).strip()
+    text = text or ("" if mail.attachments else mail.subject.strip())
+    if not (text or mail.html or mail.attachments):
+        raise Quarantined("store", "the mail has no text, subject or attachment to show")
     new = NewMessage(
-        text=text or ("" if mail.attachments else mail.subject),
+        text=text,
         source=Source.EMAIL,
         html=mail.html,
         email_message_id=mail.message_id,

@@ -225,6 +225,14 @@ def _has_8bit(value: str) -> bool:
     return not value.isascii()
 
 
+def _drop_nul(text: str, where: str, defects: list[str]) -> str:
+    """NUL is never text in mail, and PostgreSQL refuses to store it in a text column."""
+    if "\x00" not in text:
+        return text
+    defects.append(f"{where}: NUL characters removed")
+    return text.replace("\x00", "")
+
+
 def _raw_bytes(value: str) -> bytes:
     """Bytes of a value the parser read as ASCII with surrogate escapes for 8-bit octets."""
     return value.encode("utf-8", "surrogateescape")
@@ -240,7 +248,7 @@ class _HeaderDecoder:
 
     def unstructured(self, name: str, raw: str) -> str:
         """Unfolded text with 8-bit octets decoded and RFC 2047 words left as they are."""
-        value = _FOLD.sub("", raw).strip()
+        value = _drop_nul(_FOLD.sub("", raw), f"header {name}", self._defects).strip()
         if not _has_8bit(value):
             return value
         data = _raw_bytes(value)
@@ -251,7 +259,8 @@ class _HeaderDecoder:
             return data.decode(self._codec, errors="replace")
 
     def text(self, name: str, raw: str) -> str:
-        return decode_encoded_words(self.unstructured(name, raw), self._defects)
+        decoded = decode_encoded_words(self.unstructured(name, raw), self._defects)
+        return _drop_nul(decoded, f"header {name}", self._defects)
 
 
 class _CachingHeaderFactory:
@@ -436,6 +445,7 @@ def _part_text(part: Message, defects: list[str]) -> str:
     text, note = _decode_bytes(data, part.get_content_charset())
     if note:
         defects.append(f"{part.get_content_type()} body: {note}")
+    text = _drop_nul(text, f"{part.get_content_type()} body", defects)
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -475,7 +485,7 @@ def _content_id(part: Message, decoder: _HeaderDecoder) -> str | None:
 
 
 def _add_leaf(part: Message, body: _Body, decoder: _HeaderDecoder, defects: list[str]) -> None:
-    content_type = part.get_content_type()
+    content_type = _drop_nul(part.get_content_type(), "Content-Type", defects)
     disposition = part.get_content_disposition()
     filename = _clean_filename(part.get_filename(), decoder)
     is_body_text = content_type in ("text/plain", "text/html") or part.get_content_maintype() == "multipart"
@@ -604,7 +614,7 @@ def _assemble(
     def raw_all(name: str) -> list[str]:
         return [decoder.unstructured(key, value) for key, value in raw_headers if key.lower() == name]
 
-    headers = tuple((name, decoder.text(name, value)) for name, value in raw_headers)
+    headers = tuple((name.replace("\x00", ""), decoder.text(name, value)) for name, value in raw_headers)
     senders = _addresses(raw_all("from"), decoder)
     html = sanitize_html("\n".join(body.html)) if body.html else None
     text = "\n".join(body.plain).strip("\n")

@@ -194,6 +194,29 @@ def test_an_unknown_sender_starts_an_email_conversation(context: Context) -> Non
     assert message.text == "Пришлите счёт"
 
 
+def test_nul_characters_are_dropped_so_every_database_stores_the_mail(context: Context) -> None:
+    raw = b"From: =?utf-8?Q?An=00na?= <anna@example.org>\r\nTo: support@example.com\r\n"
+    raw += b"Subject: Or\x00der\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHel\x00lo\r\n"
+    deliver(context, raw, "k1")
+
+    [message] = messages(context)
+    assert (message.text, spool(context, "k1").raw) == ("Hello", raw)
+    with Session(context.engine) as session:
+        conversation = session.get(Conversation, message.conversation_id)
+        assert conversation is not None
+        contact = session.get(Contact, conversation.contact_id)
+    assert (conversation.subject, contact and contact.name) == ("Order", "Anna")
+
+
+def test_an_empty_mail_is_quarantined_with_its_reason(context: Context) -> None:
+    deliver(context, b"From: anna@example.org\r\nTo: support@example.com\r\nSubject:  \r\n\r\n \r\n", "k1")
+
+    assert messages(context) == []
+    item = spool(context, "k1")
+    reason = "store: the mail has no text, subject or attachment to show"
+    assert (item.status, item.reason) == ("quarantined", reason)
+
+
 def test_a_visitor_reply_from_another_address_is_labelled(context: Context, scene: Scene) -> None:
     address = context.codec.reply_address(
         SUPPORT, Token(Party.VISITOR, scene.conversation_id, scene.contact_id)
