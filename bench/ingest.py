@@ -4,9 +4,10 @@ Prints, from one run on this machine:
   - end-to-end ingest (store_raw + the whole pipeline, SQLite) in messages per second, beside the
     stdlib `email` parse-only rate (BytesParser with policy.default) over the same corpus;
   - SMTP acceptance (DATA answered 250 after the durable spool write) in messages per second, beside a
-    do-nothing aiosmtpd handler on the same loopback, with the ratio.
+    do-nothing aiosmtpd handler on the same loopback, with the ratio, for one client and for several
+    concurrent clients (an MTA delivers over several connections; their mails share one fdatasync).
 
-Usage: python bench/ingest.py [--messages 1000] [--smtp-messages 500]
+Usage: python bench/ingest.py [--messages 1000] [--smtp-messages 500] [--smtp-clients 4]
 """
 
 from __future__ import annotations
@@ -104,16 +105,25 @@ class NullHandler:
         return "250 OK"
 
 
-def smtp_rate(mails: list[bytes], factory: object) -> float:
+def send_all(port: int, mails: list[bytes]) -> None:
+    with smtplib.SMTP("127.0.0.1", port) as client:
+        for raw in mails:
+            client.sendmail("sender@example.net", ["support@example.com"], raw)
+
+
+def smtp_rate(mails: list[bytes], factory: object, clients: int = 1) -> float:
+    """Mails per second over `clients` concurrent connections (MTAs deliver over several at once)."""
     loop = asyncio.new_event_loop()
     server = loop.run_until_complete(loop.create_server(factory, "127.0.0.1", 0))  # type: ignore[arg-type]
     port = server.sockets[0].getsockname()[1]
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
+    senders = [threading.Thread(target=send_all, args=(port, mails[n::clients])) for n in range(clients)]
     start = time.perf_counter()
-    with smtplib.SMTP("127.0.0.1", port) as client:
-        for raw in mails:
-            client.sendmail("sender@example.net", ["support@example.com"], raw)
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join()
     elapsed = time.perf_counter() - start
     loop.call_soon_threadsafe(server.close)
     loop.call_soon_threadsafe(loop.stop)
@@ -125,6 +135,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--smtp-messages", type=int, default=500)
+    parser.add_argument("--smtp-clients", type=int, default=4, help="concurrent connections, besides one")
     args = parser.parse_args()
     mails = corpus(args.messages)
     with tempfile.TemporaryDirectory() as directory:
@@ -136,13 +147,19 @@ def main() -> None:
             SpoolWriter(workdir / "spool"), Mailbox("support", frozenset({"example.com"}))
         )
         smtp_mails = mails[: args.smtp_messages]
-        null = smtp_rate(smtp_mails, lambda: SMTP(NullHandler(), decode_data=False))
-        spooled = smtp_rate(smtp_mails, make_protocol_factory(spooling, config))
+        smtp = {
+            clients: (
+                smtp_rate(smtp_mails, lambda: SMTP(NullHandler(), decode_data=False), clients),
+                smtp_rate(smtp_mails, make_protocol_factory(spooling, config), clients),
+            )
+            for clients in sorted({1, args.smtp_clients})
+        }
     print(f"corpus: {len(mails)} mails (threads, en/ru, utf-8/koi8-r/cp1251, 8bit/QP/base64, attachments)")
     print(f"stdlib parse only (policy.default): {parse:8.0f} msg/s")
     print(f"end-to-end ingest, SQLite:          {ingest:8.0f} msg/s  ({ingest / parse:.2f} of parse-only)")
-    print(f"SMTP, do-nothing aiosmtpd handler:  {null:8.0f} msg/s")
-    print(f"SMTP, Relaydesk (synced spool):     {spooled:8.0f} msg/s  ({spooled / null:.2f} of do-nothing)")
+    for clients, (null, spooled) in smtp.items():
+        print(f"SMTP, {clients} client(s), do-nothing handler: {null:8.0f} msg/s")
+        print(f"SMTP, {clients} client(s), Relaydesk spool:    {spooled:8.0f} msg/s  ({spooled / null:.2f})")
 
 
 if __name__ == "__main__":
