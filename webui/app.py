@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from webui import avatars, files, inbox, profile, widget
 from webui.deps import WebDeps
 from webui.pages import make_environment
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
 async def health(request: Request) -> Response:
@@ -27,6 +32,7 @@ def create_app(deps: WebDeps) -> Starlette:
             *files.routes(),
             *profile.routes(),
             *avatars.routes(),
+            Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=[
             Middleware(
