@@ -13,13 +13,16 @@ from gettext import NullTranslations
 from typing import Any
 
 from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from chatcore.models import Operator
+from chatcore import api_tokens
+from chatcore.errors import FieldError
+from chatcore.models import ApiToken, Operator
 from webui import password_links
 from webui.auth import csrf_ok, hash_password, verify_password
 from webui.deps import WebDeps
@@ -39,6 +42,7 @@ PROFILE = "/inbox/profile"
 LINK_KEY = "password_link"
 MULTIPART_SLACK = 64 * 1024  # the form's other fields and part headers around the image
 _NUMBER = re.compile(r"[0-9]{1,15}")
+_TOKEN_ID = re.compile(r"[0-9]{1,9}")  # ids are 32-bit: a longer number names no token
 
 
 def routes() -> list[Route]:
@@ -47,6 +51,8 @@ def routes() -> list[Route]:
         Route(PROFILE, details_submit, methods=["POST"]),
         Route(f"{PROFILE}/password", password_submit, methods=["POST"]),
         Route(f"{PROFILE}/avatar", avatar_submit, methods=["POST"]),
+        Route(f"{PROFILE}/tokens", token_submit, methods=["POST"]),
+        Route(f"{PROFILE}/tokens/{{token_id}}/revoke", token_revoke, methods=["POST"]),
         Route("/set-password/{token}", set_password_link, methods=["GET"]),
     ]
 
@@ -79,10 +85,19 @@ def _page(
         "language": values.get("language", operator.language or _deps(request).language),
         "alternates": values.get("alternates", "\n".join(operator.alternate_emails)),
         "notify_email": values.get("notify_email", operator.notify_email),
+        "tokens": _tokens_of(request, operator),
+        "token_name": values.get("token_name", ""),
+        "new_token": values.get("new_token"),
     }
     response = render(request, "profile.html", context, status_code)
     response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _tokens_of(request: Request, operator: Operator) -> list[ApiToken]:
+    with Session(_deps(request).engine) as session:
+        return api_tokens.tokens_of(session, operator.id or 0)
 
 
 def _arrived_by_link(request: Request, operator: Operator) -> bool:
@@ -232,3 +247,46 @@ async def set_password_link(request: Request) -> Response:
         response = RedirectResponse(PROFILE, status_code=303)
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+@operator_required
+async def token_submit(request: Request) -> Response:
+    """A new personal API token, shown on this page once (only its hash is kept). CSRF: middleware."""
+    form = await request.form()
+    name = str(form.get("token_name", ""))
+    deps = _deps(request)
+
+    def issue() -> str | None:
+        with Session(deps.engine) as session:
+            try:
+                operator = _own_row(session, request.state.operator)
+                _row, token = api_tokens.issue(session, operator, name, deps.clock.now())
+            except FieldError:
+                return None
+            session.commit()
+            return token
+
+    token = await run_in_threadpool(issue)
+    if token is None:
+        too_long = _translations(request).ngettext(
+            "At most %(count)s character.", "At most %(count)s characters.", api_tokens.NAME_MAX
+        )
+        errors = {"token_name": too_long % {"count": api_tokens.NAME_MAX}}
+        return _page(request, errors, 422, token_name=name)
+    return _page(request, new_token=token)
+
+
+@operator_required
+async def token_revoke(request: Request) -> Response:
+    """Revoking takes effect at once: the next request with the token is refused."""
+    deps = _deps(request)
+    text = str(request.path_params["token_id"])
+    token_id = int(text) if _TOKEN_ID.fullmatch(text) else 0
+
+    def revoke() -> None:
+        with Session(deps.engine) as session:
+            if api_tokens.revoke(session, request.state.operator.id, token_id, deps.clock.now()):
+                session.commit()
+
+    await run_in_threadpool(revoke)
+    return _saved("token")
