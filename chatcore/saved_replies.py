@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from chatcore.errors import FieldError, Forbidden, NotFound
 from chatcore.models import Operator, SavedReply
@@ -63,18 +63,18 @@ def editable_reply(session: Session, operator: Operator, reply_id: int) -> Saved
 def search(
     session: Session, operator: Operator, text: str | None = None, limit: int = 200
 ) -> list[SavedReply]:
-    """The replies `operator` sees, by title; `text` narrows to those whose title or text contains it."""
+    """The replies `operator` sees, by title; `text` narrows to those whose title or text contains it
+    in any case. Compared in Python: SQLite's lower() knows ASCII only, and a desk has a few hundred
+    replies, not millions."""
     query = select(SavedReply).where(visible_to(operator))
-    wanted = (text or "").strip().lower()
-    if wanted:
-        pattern = "%" + _escaped(wanted) + "%"
-        query = query.where(
-            or_(
-                func.lower(SavedReply.title).like(pattern, escape="\\"),
-                func.lower(SavedReply.text).like(pattern, escape="\\"),
-            )
-        )
-    return list(session.exec(query.order_by(func.lower(SavedReply.title), col(SavedReply.id)).limit(limit)))
+    replies = session.exec(query)
+    wanted = (text or "").strip().casefold()
+    found = [reply for reply in replies if not wanted or _contains(reply, wanted)]
+    return sorted(found, key=lambda reply: (reply.title.casefold(), reply.id or 0))[:limit]
+
+
+def _contains(reply: SavedReply, wanted: str) -> bool:
+    return wanted in reply.title.casefold() or wanted in reply.text.casefold()
 
 
 def checked_title(title: str) -> str:
@@ -108,6 +108,3 @@ def checked_changes(reply: SavedReply, operator: Operator, changes: ReplyChanges
         values["shared"] = changes.shared
     return values
 
-
-def _escaped(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

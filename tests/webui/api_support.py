@@ -127,5 +127,6 @@ def _csrf(html: str) -> str:
 
 def error_of(response: httpx.Response) -> tuple[int, str | None]:
     body = response.json()
-    assert set(body) == {"error", "field"} and body["error"], body
+    assert set(body) == {"error", "field"}, body
+    assert body["error"], body
     return response.status_code, body["field"]

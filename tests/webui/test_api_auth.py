@@ -36,7 +36,8 @@ def test_every_route_refuses_an_anonymous_caller(team: Team, method: str, path: 
     with TestClient(build_web_app(team.context)) as anonymous:
         response = anonymous.request(method, concrete(path), json={"text": "x"})
         assert error_of(response) == (401, None)
-        assert "items" not in response.text and "Иван" not in response.text
+        assert "items" not in response.text
+        assert "Иван" not in response.text
         forged = anonymous.request(method, concrete(path), headers={"Authorization": "Bearer rdk_forged"})
         assert error_of(forged) == (401, None)
         assert forged.headers["www-authenticate"].startswith("Bearer")
@@ -97,12 +98,21 @@ def test_unknown_routes_and_methods_answer_in_json(team: Team) -> None:
 def test_bodies_that_are_not_json_objects_are_refused(team: Team) -> None:
     conversation_id = start_conversation(team.context)
     path = f"/api/v1/conversations/{conversation_id}/tags"
-    assert error_of(team.olga.post(path, content=b"[1]", headers={"Content-Type": "application/json"}))[0] == 400
-    assert error_of(team.olga.post(path, content=b"{nope", headers={"Content-Type": "application/json"}))[0] == 400
-    assert error_of(team.olga.post(path, content=b"NaN", headers={"Content-Type": "application/json"}))[0] == 400
+    assert (
+        error_of(team.olga.post(path, content=b"[1]", headers={"Content-Type": "application/json"}))[0] == 400
+    )
+    assert (
+        error_of(team.olga.post(path, content=b"{nope", headers={"Content-Type": "application/json"}))[0]
+        == 400
+    )
+    assert (
+        error_of(team.olga.post(path, content=b"NaN", headers={"Content-Type": "application/json"}))[0] == 400
+    )
     assert error_of(team.olga.post(path, content=b"name=x", headers={"Content-Type": "text/plain"}))[0] == 415
     huge = b'{"name": "' + b"x" * 400_000 + b'"}'
-    assert error_of(team.olga.post(path, content=huge, headers={"Content-Type": "application/json"}))[0] == 413
+    assert (
+        error_of(team.olga.post(path, content=huge, headers={"Content-Type": "application/json"}))[0] == 413
+    )
     assert error_of(team.olga.post(path, json={"name": 5})) == (422, "name")
     assert error_of(team.olga.post(path, json={"name": "vip", "colour": "red"})) == (422, "colour")
     assert error_of(team.olga.post(path, json={})) == (422, "name")
@@ -127,4 +137,3 @@ def test_openapi_describes_every_api_route_of_the_app(team: Team) -> None:
     tags = document["paths"]["/api/v1/conversations/{conversation_id}/tags"]["post"]
     schema_name = tags["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
     assert document["components"]["schemas"][schema_name]["required"] == ["name"]
-

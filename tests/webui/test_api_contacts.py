@@ -43,7 +43,8 @@ def test_the_card_is_read_and_edited(team: Team) -> None:
         {"plan": "pro", "seats": 5},
     )
     only_notes = team.olga.patch(f"/api/v1/contacts/{contact_id}", json={"notes": ""}).json()
-    assert only_notes["name"] == "Иван Петров" and only_notes["notes"] == ""
+    assert only_notes["name"] == "Иван Петров"
+    assert only_notes["notes"] == ""
 
 
 def test_a_bad_field_is_named_and_nothing_changes(team: Team) -> None:
@@ -74,7 +75,10 @@ def test_saving_the_address_clears_its_bounce_mark(team: Team) -> None:
         contact.undeliverable_reason = "550 no such user"
         session.add(contact)
         session.commit()
-    assert team.olga.get(f"/api/v1/contacts/{contact_id}").json()["undeliverable"]["reason"] == "550 no such user"
+    assert (
+        team.olga.get(f"/api/v1/contacts/{contact_id}").json()["undeliverable"]["reason"]
+        == "550 no such user"
+    )
     saved = team.olga.patch(f"/api/v1/contacts/{contact_id}", json={"email": "ivan@example.org"}).json()
     assert saved["undeliverable"] is None
 
@@ -91,7 +95,8 @@ def test_events_newest_first_in_pages(team: Team) -> None:
     page = team.olga.get(f"/api/v1/contacts/{contact_id}/events?limit=2").json()
     assert [e["url"] for e in page["items"]] == ["/pricing", "/catalog"]
     rest = team.olga.get(f"/api/v1/contacts/{contact_id}/events?limit=2&before={page['next_before']}").json()
-    assert [e["url"] for e in rest["items"]] == ["/"] and rest["next_before"] is None
+    assert [e["url"] for e in rest["items"]] == ["/"]
+    assert rest["next_before"] is None
     assert error_of(team.olga.get("/api/v1/contacts/999/events")) == (404, None)
     assert error_of(team.olga.get(f"/api/v1/contacts/{contact_id}/events?limit=500")) == (422, "limit")
 

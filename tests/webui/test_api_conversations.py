@@ -23,7 +23,8 @@ def test_the_list_shows_items_newest_first_with_counts(team: Team) -> None:
     item = body["items"][0]
     assert item["contact"]["email"] == "b@example.org"
     assert item["last_message"]["text"] == "Второй вопрос"
-    assert item["awaiting_reply"] is True and item["unread_count"] == 1
+    assert item["awaiting_reply"] is True
+    assert item["unread_count"] == 1
     assert item["updated_at"].endswith(("Z", "+00:00"))
 
 
@@ -38,8 +39,11 @@ def test_the_list_filters_and_pages(team: Team) -> None:
     closed = team.olga.get("/api/v1/conversations?status=closed").json()
     assert [item["id"] for item in closed["items"]] == [ids[2]]
     first_page = team.olga.get("/api/v1/conversations?status=all&limit=2").json()
-    assert len(first_page["items"]) == 2 and first_page["next_cursor"]
-    rest = team.olga.get(f"/api/v1/conversations?status=all&limit=2&cursor={first_page['next_cursor']}").json()
+    assert len(first_page["items"]) == 2
+    assert first_page["next_cursor"]
+    rest = team.olga.get(
+        f"/api/v1/conversations?status=all&limit=2&cursor={first_page['next_cursor']}"
+    ).json()
     seen = [item["id"] for item in first_page["items"] + rest["items"]]
     assert sorted(seen) == sorted(ids)
     unassigned = team.olga.get("/api/v1/conversations?assignee=none&status=all").json()
@@ -65,22 +69,28 @@ def test_one_conversation_has_its_messages_oldest_first_and_pages_back(team: Tea
         team.olga.post(f"/api/v1/conversations/{conversation_id}/messages", json={"text": text})
     body = team.olga.get(f"/api/v1/conversations/{conversation_id}").json()
     assert [m["text"] for m in body["messages"]] == ["Раз", "Два", "Три"]
-    assert body["message_count"] == 3 and body["has_older"] is False
+    assert body["message_count"] == 3
+    assert body["has_older"] is False
     newest = body["messages"][-1]
     older = team.olga.get(f"/api/v1/conversations/{conversation_id}?before={newest['id']}&limit=1").json()
-    assert [m["text"] for m in older["messages"]] == ["Два"] and older["has_older"] is True
+    assert [m["text"] for m in older["messages"]] == ["Два"]
+    assert older["has_older"] is True
 
 
 def test_posting_a_reply_and_a_note(team: Team) -> None:
     conversation_id = start_conversation(team.context)
     reply = team.olga.post(f"/api/v1/conversations/{conversation_id}/messages", json={"text": "Отправили"})
     assert reply.status_code == 201
-    assert reply.json()["author_kind"] == "operator" and reply.json()["operator"]["id"] == team.olga.operator_id
+    assert reply.json()["author_kind"] == "operator"
+    assert reply.json()["operator"]["id"] == team.olga.operator_id
     note = team.olga.post(
         f"/api/v1/conversations/{conversation_id}/messages", json={"text": "Проверить склад", "note": True}
     )
-    assert note.status_code == 201 and note.json()["is_note"] is True
-    assert error_of(team.olga.post(f"/api/v1/conversations/{conversation_id}/messages", json={"text": "  "})) == (
+    assert note.status_code == 201
+    assert note.json()["is_note"] is True
+    assert error_of(
+        team.olga.post(f"/api/v1/conversations/{conversation_id}/messages", json={"text": "  "})
+    ) == (
         422,
         "text",
     )
@@ -94,7 +104,9 @@ def test_posting_files_by_multipart(team: Team) -> None:
     assert sent.status_code == 201, sent.text
     assert sent.json()["attachments"][0]["url"].startswith(f"/inbox/{conversation_id}/files/")
     too_big = b"x" * (team.context.settings.uploads.max_file_size + 1)
-    refused = team.olga.post(path, data={"text": "big"}, files=[("files", ("big.bin", too_big, "application/pdf"))])
+    refused = team.olga.post(
+        path, data={"text": "big"}, files=[("files", ("big.bin", too_big, "application/pdf"))]
+    )
     assert error_of(refused) == (413, "files")
     with Session(team.context.engine) as session:
         assert len(session.exec(select(Attachment)).all()) == 1
@@ -104,14 +116,16 @@ def test_posting_files_by_multipart(team: Team) -> None:
 def test_close_reopen_and_read(team: Team) -> None:
     conversation_id = start_conversation(team.context)
     closed = team.olga.post(f"/api/v1/conversations/{conversation_id}/close")
-    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    assert closed.status_code == 200
+    assert closed.json()["status"] == "closed"
     reopened = team.olga.post(f"/api/v1/conversations/{conversation_id}/reopen")
     assert reopened.json()["status"] == "open"
     read = team.boris.post(f"/api/v1/conversations/{conversation_id}/read")
     assert read.json()["unread_count"] == 0
     with Session(team.context.engine) as session:
         mark = session.get(ReadMark, (team.boris.operator_id, conversation_id))
-        assert mark is not None and mark.last_read_message_id > 0
+        assert mark is not None
+        assert mark.last_read_message_id > 0
 
 
 def test_assigning_and_unassigning(team: Team) -> None:
@@ -134,4 +148,4 @@ def test_tags_are_added_and_removed(team: Team) -> None:
     assert error_of(team.olga.post(path, json={"name": "two words"})) == (422, "name")
     assert team.olga.delete(f"{path}/vip").json()["tags"] == ["доставка"]
     assert team.olga.delete(f"{path}/%D0%B4%D0%BE%D1%81%D1%82%D0%B0%D0%B2%D0%BA%D0%B0").json()["tags"] == []
-    assert error_of(team.olga.delete(f"/api/v1/conversations/777/tags/vip")) == (404, None)
+    assert error_of(team.olga.delete("/api/v1/conversations/777/tags/vip")) == (404, None)

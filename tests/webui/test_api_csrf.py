@@ -26,7 +26,9 @@ PDF = b"%PDF-1.4 a small file\n"
 
 @pytest.fixture
 def browser(team: Team) -> Iterator[TestClient]:
-    with TestClient(build_web_app(team.context), base_url="http://desk.test", follow_redirects=False) as client:
+    with TestClient(
+        build_web_app(team.context), base_url="http://desk.test", follow_redirects=False
+    ) as client:
         yield client
 
 
@@ -67,12 +69,15 @@ def test_a_bearer_token_beside_a_session_cookie_still_needs_the_csrf_token(
     conversation_id = start_conversation(team.context)
     browser_session(browser, "boris@example.com")
     response = browser.post(
-        f"/api/v1/conversations/{conversation_id}/close", headers={"Authorization": f"Bearer {team.olga.token}"}
+        f"/api/v1/conversations/{conversation_id}/close",
+        headers={"Authorization": f"Bearer {team.olga.token}"},
     )
     assert error_of(response) == (403, "csrf")
 
 
-def test_a_multipart_form_with_the_csrf_field_reaches_the_handler_whole(team: Team, browser: TestClient) -> None:
+def test_a_multipart_form_with_the_csrf_field_reaches_the_handler_whole(
+    team: Team, browser: TestClient
+) -> None:
     """The middleware reads the form to find the token; the handler still gets every byte."""
     conversation_id = start_conversation(team.context)
     csrf = browser_session(browser, "olga@example.com")

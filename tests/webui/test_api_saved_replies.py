@@ -15,9 +15,11 @@ def titles(response_json: dict[str, list[dict[str, object]]]) -> list[object]:
 
 def test_shared_replies_are_seen_by_all_and_personal_ones_by_their_owner(team: Team) -> None:
     shared = team.olga.post(PATH, json={"title": "Доставка", "text": "Доставим за 2 дня."})
-    assert shared.status_code == 201 and shared.json()["shared"] is True
+    assert shared.status_code == 201
+    assert shared.json()["shared"] is True
     personal = team.olga.post(PATH, json={"title": "Мой шаблон", "text": "Секрет", "shared": False})
-    assert personal.status_code == 201 and personal.json()["owner"]["id"] == team.olga.operator_id
+    assert personal.status_code == 201
+    assert personal.json()["owner"]["id"] == team.olga.operator_id
     assert titles(team.olga.get(PATH).json()) == ["Доставка", "Мой шаблон"]
     assert titles(team.boris.get(PATH).json()) == ["Доставка"]
     assert titles(team.anna.get(PATH).json()) == ["Доставка"], "admins do not see personal replies either"
@@ -29,7 +31,9 @@ def test_search_looks_in_titles_and_texts(team: Team) -> None:
     assert titles(team.boris.get(PATH, params={"q": "курьер"}).json()) == ["Доставка"]
     assert titles(team.boris.get(PATH, params={"q": "возв"}).json()) == ["Возврат"]
     assert titles(team.boris.get(PATH, params={"q": "100%"}).json()) == ["Возврат"]
-    assert titles(team.boris.get(PATH, params={"q": "%"}).json()) == ["Возврат"], "% is a character, not a wildcard"
+    assert titles(team.boris.get(PATH, params={"q": "%"}).json()) == ["Возврат"], (
+        "% is a character, not a wildcard"
+    )
 
 
 def test_someone_elses_personal_reply_does_not_exist_for_you(team: Team) -> None:
@@ -37,7 +41,8 @@ def test_someone_elses_personal_reply_does_not_exist_for_you(team: Team) -> None
     assert error_of(team.boris.patch(f"{PATH}/{reply_id}", json={"text": "чужой"})) == (404, None)
     assert error_of(team.anna.delete(f"{PATH}/{reply_id}")) == (404, None)
     changed = team.olga.patch(f"{PATH}/{reply_id}", json={"text": "Новый текст"})
-    assert changed.status_code == 200 and changed.json()["text"] == "Новый текст"
+    assert changed.status_code == 200
+    assert changed.json()["text"] == "Новый текст"
 
 
 def test_a_shared_reply_is_edited_by_its_author_and_admins_only(team: Team) -> None:
@@ -59,6 +64,9 @@ def test_bad_fields_are_named(team: Team) -> None:
     assert error_of(team.olga.post(PATH, json={"title": "x" * 101, "text": "x"})) == (422, "title")
     assert error_of(team.olga.post(PATH, json={"title": "t", "text": ""})) == (422, "text")
     assert error_of(team.olga.post(PATH, json={"title": "t"})) == (422, "text")
-    assert error_of(team.olga.post(PATH, json={"title": "t", "text": "x", "shared": "yes"})) == (422, "shared")
+    assert error_of(team.olga.post(PATH, json={"title": "t", "text": "x", "shared": "yes"})) == (
+        422,
+        "shared",
+    )
     assert error_of(team.olga.get(PATH, params={"q": "x" * 201})) == (422, "q")
     assert error_of(team.olga.patch(f"{PATH}/12345", json={"title": "t"})) == (404, None)

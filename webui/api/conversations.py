@@ -24,6 +24,7 @@ from webui.uploads import MAX_FILES, chosen_files, upload_problem
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 FORM_SLACK = 256 * 1024  # the text field and the part headers around the files
 MAX_SEARCH = 200
+STATUSES: tuple[inbox.StatusFilter, ...] = ("open", "closed", "all")
 
 
 def _desk(call: ApiCall) -> Desk:
@@ -77,8 +78,9 @@ def list_page(call: ApiCall) -> dict[str, Any]:
 
 def _status(call: ApiCall) -> inbox.StatusFilter:
     status = call.request.query_params.get("status", "open") or "open"
-    if status == "open" or status == "closed" or status == "all":
-        return status
+    for allowed in STATUSES:
+        if status == allowed:
+            return allowed
     raise ApiError(422, "status is open, closed or all", "status")
 
 

@@ -137,7 +137,6 @@ def _other_api_routes(request: Request, described: dict[str, Any]) -> list[Route
         for route in request.app.routes
         if isinstance(route, Route)
         and route.path.startswith(PREFIX + "/")
-        and route.endpoint is not openapi_json
         and not all(
             method.lower() in described.get(_openapi_path(route.path), {})
             for method in (route.methods or set()) - {"HEAD"}

@@ -1,7 +1,7 @@
 """personal API tokens (apitoken), and saved replies with an owner, a shared flag and times
 
 Revision ID: 0005_api_tokens
-Revises: 0003_spool_due_index
+Revises: 0004_inbox_read_model
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import chatcore.models
 
 revision: str = "0005_api_tokens"
-down_revision: str | None = "0003_spool_due_index"
+down_revision: str | None = "0004_inbox_read_model"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
