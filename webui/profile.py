@@ -136,10 +136,11 @@ async def details_submit(request: Request) -> Response:
     )
     with Session(deps.engine) as session:
         taken = _addresses_of_others(session, operator)
-        errors = check_details(details, [deps.mail_address], taken, _translations(request))
-        if errors:
-            values = {**asdict(details), "alternates": raw_alternates}
-            return _page(request, errors, 422, **values)
+    errors = check_details(details, [deps.mail_address], taken, _translations(request))
+    if errors:  # the page reads the database again: shown outside the session above
+        values = {**asdict(details), "alternates": raw_alternates}
+        return _page(request, errors, 422, **values)
+    with Session(deps.engine) as session:
         row = _own_row(session, operator)
         row.name, row.language, row.notify_email = details.name, details.language, details.notify_email
         row.alternate_emails = list(details.alternates)
