@@ -9,6 +9,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from chatcore.errors import FieldError
@@ -39,23 +40,35 @@ def issue(session: Session, operator: Operator, name: str, now: datetime) -> tup
     return row, token
 
 
-def operator_for(session: Session, token: str, now: datetime) -> Operator | None:
-    """The active operator a live token belongs to; None for an unknown, revoked or foreign token.
-    May note the time of use on the token row: the caller commits."""
+def operator_for(session: Session, token: str) -> tuple[Operator, ApiToken] | None:
+    """The active operator a live token belongs to, and the token's row; None for an unknown,
+    revoked or malformed token, or one of a deactivated operator. Only reads."""
     if not token.startswith(PREFIX) or len(token) > 200:
         return None
     found = session.exec(
-        select(ApiToken, Operator)
-        .join(Operator, col(Operator.id) == col(ApiToken.operator_id))
+        select(Operator, ApiToken)
+        .join(ApiToken, col(ApiToken.operator_id) == col(Operator.id))
         .where(ApiToken.token_sha256 == digest(token), col(ApiToken.revoked_at).is_(None))
     ).first()
-    if found is None or not found[1].active:
+    if found is None or not found[0].active:
         return None
-    row, operator = found
-    if row.last_used_at is None or now - row.last_used_at >= USE_PRECISION:
-        row.last_used_at = now
-        session.add(row)
-    return operator
+    return found[0], found[1]
+
+
+def use_to_note(row: ApiToken, now: datetime) -> bool:
+    return row.last_used_at is None or now - row.last_used_at >= USE_PRECISION
+
+
+def note_use(session: Session, token_id: int, now: datetime) -> None:
+    """Record a use, at most once per USE_PRECISION; the caller commits."""
+    session.execute(
+        update(ApiToken)
+        .where(
+            col(ApiToken.id) == token_id,
+            or_(col(ApiToken.last_used_at).is_(None), col(ApiToken.last_used_at) <= now - USE_PRECISION),
+        )
+        .values(last_used_at=now)
+    )
 
 
 def tokens_of(session: Session, operator_id: int) -> list[ApiToken]:

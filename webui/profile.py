@@ -97,7 +97,7 @@ def _page(
 
 
 def _tokens_of(request: Request, operator: Operator) -> list[ApiToken]:
-    with Session(_deps(request).engine) as session:
+    with _deps(request).read_session() as session:
         return api_tokens.tokens_of(session, operator.id or 0)
 
 
@@ -269,20 +269,18 @@ def set_password_link(request: Request) -> Response:
 async def token_submit(request: Request) -> Response:
     """A new personal API token, shown on this page once (only its hash is kept). CSRF: middleware."""
     form = await request.form()
-    name = str(form.get("token_name", ""))
+    return await run_in_threadpool(_create_token, request, str(form.get("token_name", "")))
+
+
+def _create_token(request: Request, name: str) -> Response:
     deps = _deps(request)
-
-    def issue() -> str | None:
-        with Session(deps.engine) as session:
-            try:
-                operator = _own_row(session, request.state.operator)
-                _row, token = api_tokens.issue(session, operator, name, deps.clock.now())
-            except FieldError:
-                return None
-            session.commit()
-            return token
-
-    token = await run_in_threadpool(issue)
+    with Session(deps.engine) as session:
+        try:
+            operator = _own_row(session, request.state.operator)
+            _row, token = api_tokens.issue(session, operator, name, deps.clock.now())
+        except FieldError:
+            token = None
+        session.commit()
     if token is None:
         too_long = _translations(request).ngettext(
             "At most %(count)s character.", "At most %(count)s characters.", api_tokens.NAME_MAX
@@ -293,16 +291,12 @@ async def token_submit(request: Request) -> Response:
 
 
 @operator_required
-async def token_revoke(request: Request) -> Response:
+def token_revoke(request: Request) -> Response:
     """Revoking takes effect at once: the next request with the token is refused."""
     deps = _deps(request)
     text = str(request.path_params["token_id"])
     token_id = int(text) if _TOKEN_ID.fullmatch(text) else 0
-
-    def revoke() -> None:
-        with Session(deps.engine) as session:
-            if api_tokens.revoke(session, request.state.operator.id, token_id, deps.clock.now()):
-                session.commit()
-
-    await run_in_threadpool(revoke)
+    with Session(deps.engine) as session:
+        if api_tokens.revoke(session, request.state.operator.id, token_id, deps.clock.now()):
+            session.commit()
     return _saved("token")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
 from chatcore import api_tokens
-from chatcore.models import Operator
+from chatcore.models import ApiToken, Operator
 from webui.api.errors import ApiError
 from webui.auth import operator_id
 
@@ -36,22 +34,21 @@ def bearer_token(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
-def authenticate(request: Request, session: Session, now: datetime) -> Operator:
-    """The active operator behind the request; Unauthorized (401) otherwise. A token, when one is
-    given, decides alone: a wrong token is refused even beside a valid session."""
+def authenticate(request: Request, session: Session) -> tuple[Operator, ApiToken | None]:
+    """The active operator behind the request, and the token it came with; Unauthorized (401)
+    otherwise. A token, when one is given, decides alone: a wrong token is refused even beside a
+    valid session. Only reads."""
     token = bearer_token(request)
     if token is not None:
-        operator = api_tokens.operator_for(session, token, now) if token else None
-        if operator is None:
+        found = api_tokens.operator_for(session, token) if token else None
+        if found is None:
             raise Unauthorized("the token is unknown or revoked")
-        if session.dirty:
-            session.commit()  # the token's last use, before any work that might roll back
-        return operator
+        return found
     ident = operator_id(request)
     operator = session.get(Operator, ident) if ident is not None else None
     if operator is None or not operator.active:
         raise Unauthorized("log in or send Authorization: Bearer TOKEN")
-    return operator
+    return operator, None
 
 
 def require_admin(operator: Operator) -> None:

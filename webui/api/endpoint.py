@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -16,9 +17,10 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from chatcore import api_tokens
 from chatcore.errors import DomainError
 from chatcore.events import Event
-from chatcore.models import Operator
+from chatcore.models import ApiToken, Operator
 from webui.api.auth import authenticate
 from webui.api.errors import ApiError, from_domain
 from webui.deps import WebDeps
@@ -27,6 +29,7 @@ M = TypeVar("M", bound=BaseModel)
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; anything larger names nothing
 MAX_JSON_BODY = 256 * 1024
 JSON_TYPES = ("application/json",)
+READ_METHODS = ("GET", "HEAD")
 
 
 @dataclass
@@ -113,14 +116,21 @@ Handler = Callable[[ApiCall], Any]
 
 def endpoint(handler: Handler, status_code: int = 200) -> Callable[[Request], Response]:
     """A Starlette endpoint (plain def: runs in the threadpool) around an API handler, which returns
-    a Response or something JSONResponse can send."""
+    a Response or something JSONResponse can send. GET handlers get a read-only session (on SQLite
+    it takes no lock); the others a session that writes."""
 
     @wraps(handler)
     def run(request: Request) -> Response:
         deps: WebDeps = request.app.state.deps
-        with Session(deps.engine, expire_on_commit=False) as session:
+        now = deps.clock.now()
+        reads_only = request.method in READ_METHODS
+        token: ApiToken | None = None
+        session = deps.read_session() if reads_only else Session(deps.engine, expire_on_commit=False)
+        with session:
             try:
-                operator = authenticate(request, session, deps.clock.now())
+                operator, token = authenticate(request, session)
+                if token is not None and not reads_only and api_tokens.use_to_note(token, now):
+                    api_tokens.note_use(session, token.id or 0, now)  # committed with the change
                 result = handler(ApiCall(request, deps, session, operator))
             except DomainError as error:
                 session.rollback()
@@ -128,11 +138,20 @@ def endpoint(handler: Handler, status_code: int = 200) -> Callable[[Request], Re
             except ApiError as error:
                 session.rollback()
                 return error.response()
+        if token is not None and reads_only and api_tokens.use_to_note(token, now):
+            _note_use(deps, token.id or 0, now)
         if isinstance(result, Response):
             return result
         return JSONResponse(result, status_code=status_code)
 
     return run
+
+
+def _note_use(deps: WebDeps, token_id: int, now: datetime) -> None:
+    """After a read, in a transaction of its own: at most once a minute per token."""
+    with Session(deps.engine) as session:
+        api_tokens.note_use(session, token_id, now)
+        session.commit()
 
 
 def media_type(request: Request) -> str:
