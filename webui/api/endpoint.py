@@ -4,6 +4,7 @@ bodies read and checked against a pydantic model, ids bounded, every refusal a J
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,7 +13,9 @@ from typing import Any, TypeVar
 
 import anyio.from_thread
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
+from starlette.background import BackgroundTask
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -26,6 +29,7 @@ from webui.api.errors import ApiError, from_domain
 from webui.deps import WebDeps
 
 M = TypeVar("M", bound=BaseModel)
+logger = logging.getLogger(__name__)
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; anything larger names nothing
 MAX_JSON_BODY = 256 * 1024
 JSON_TYPES = ("application/json",)
@@ -138,20 +142,29 @@ def endpoint(handler: Handler, status_code: int = 200) -> Callable[[Request], Re
             except ApiError as error:
                 session.rollback()
                 return error.response()
-        if token is not None and reads_only and api_tokens.use_to_note(token, now):
-            _note_use(deps, token.id or 0, now)
-        if isinstance(result, Response):
-            return result
-        return JSONResponse(result, status_code=status_code)
+        response = result if isinstance(result, Response) else JSONResponse(result, status_code=status_code)
+        if (
+            token is not None
+            and reads_only
+            and api_tokens.use_to_note(token, now)
+            and response.background is None
+        ):
+            # After the answer is sent: a reader never waits for the write lock.
+            response.background = BackgroundTask(_note_use, deps, token.id or 0, now)
+        return response
 
     return run
 
 
 def _note_use(deps: WebDeps, token_id: int, now: datetime) -> None:
-    """After a read, in a transaction of its own: at most once a minute per token."""
-    with Session(deps.engine) as session:
-        api_tokens.note_use(session, token_id, now)
-        session.commit()
+    """After a read, in a transaction of its own: at most once a minute per token. A busy database
+    only loses the note."""
+    try:
+        with Session(deps.engine) as session:
+            api_tokens.note_use(session, token_id, now)
+            session.commit()
+    except OperationalError:
+        logger.warning("could not note the use of API token %s", token_id, exc_info=True)
 
 
 def media_type(request: Request) -> str:
