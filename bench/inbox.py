@@ -260,6 +260,8 @@ def _conversations(
             "visitor_emailed_message_id": 0,
             "last_message_id": ids[number][-1],
             "last_message_preview": message_text(ids[number][-1])[:PREVIEW_LENGTH],
+            "last_message_author_kind": last.author,
+            "last_message_is_note": last.is_note,
             "last_activity_at": last.at,
             "awaiting_reply": last_visit is not None and (last_reply is None or last_visit > last_reply),
         }
