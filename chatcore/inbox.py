@@ -1,8 +1,9 @@
 """The inbox read model: the dialog list and one dialog as the desk and the API show them.
 
 Pure reads on the caller's session. A list page costs four queries whatever its size: the page
-(conversation, contact, assignee and last message in one), its tags, its unread counts (read marks
-of the listed conversations only) and the tab counts (one pass over the filtered conversations).
+(conversation with its stored last message, contact and assignee in one), its tags, its unread
+counts (read marks of the listed conversations only) and the tab counts (one pass over the
+filtered conversations).
 Conversations are ordered by their last message (stored on the row by chatcore.services), newest
 first, and paged by keyset: the cursor is the last row's (activity time, id).
 """
@@ -269,7 +270,6 @@ def _shape(filters: InboxFilter, operator_id: int) -> tuple[_Shape, dict[str, An
 
 
 _Assignee = aliased(Operator, name="assignee")
-_Last = aliased(Message, name="last_message")
 _ROW_COLUMNS = (
     col(Conversation.id),
     col(Conversation.status),
@@ -285,9 +285,8 @@ _ROW_COLUMNS = (
     col(_Assignee.id),
     col(_Assignee.name),
     col(_Assignee.avatar_sha256),
-    col(_Last.author_kind),
-    col(_Last.is_note),
-    col(_Last.created_at),
+    col(Conversation.last_message_author_kind),
+    col(Conversation.last_message_is_note),
 )
 
 
@@ -297,7 +296,6 @@ def _rows_query(where: Sequence[ColumnElement[bool]]) -> Select[*tuple[Any, ...]
         select_columns(*_ROW_COLUMNS)
         .join(Contact, col(Contact.id) == col(Conversation.contact_id))
         .outerjoin(_Assignee, col(_Assignee.id) == col(Conversation.assignee_id))
-        .outerjoin(_Last, col(_Last.id) == col(Conversation.last_message_id))
         .where(*where)
     )
 
@@ -392,13 +390,9 @@ def _item(row: Any, tags: tuple[str, ...], unread: int) -> InboxItem:
     (
         conversation_id, status, subject, message_count, awaiting, activity, last_id, preview,
         contact_id, contact_name, contact_email, assignee_id, assignee_name, assignee_avatar,
-        last_author, last_is_note, last_created,
+        last_author, last_is_note,
     ) = row  # fmt: skip
-    last = (
-        LastMessage(last_id, preview, last_author, bool(last_is_note), last_created)
-        if last_id is not None and last_author is not None
-        else None
-    )
+    last = LastMessage(last_id, preview, last_author, bool(last_is_note), activity) if last_id else None
     return InboxItem(
         id=conversation_id,
         status=status,
