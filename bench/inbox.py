@@ -33,7 +33,7 @@ from sqlmodel import SQLModel, col
 
 import bridge.app  # noqa: F401  (a heap like a running server's: every module the web app loads)
 from bridge.db import make_engine, migrate, read_session, transaction
-from chatcore.inbox import InboxFilter, get_conversation, list_conversations
+from chatcore.inbox import InboxFilter, encode_cursor, get_conversation, list_conversations
 from chatcore.models import (
     Attachment,
     Contact,
@@ -383,12 +383,15 @@ def scenarios(engine: Engine, rng: random.Random) -> list[Scenario]:
 
         return run
 
-    def deep_cursor(depth: int, **filters: Any) -> str | None:
-        cursor = None
+    def deep_cursor(depth: int, status: str | None = None) -> str | None:
+        """The cursor a reader gets after `depth` rows (found directly rather than by paging there)."""
+        query = select(col(Conversation.last_activity_at), col(Conversation.id))
+        if status is not None:
+            query = query.where(col(Conversation.status) == status)
+        query = query.order_by(col(Conversation.last_activity_at).desc(), col(Conversation.id).desc())
         with read_session(engine) as session:
-            for _ in range(depth // 50):
-                cursor = list_conversations(session, ME, InboxFilter(**filters), 50, cursor).next_cursor
-        return cursor
+            found = session.exec(query.offset(depth - 1).limit(1)).first()
+        return encode_cursor(found[0], found[1]) if found else None  # a small desk has no such depth
 
     dialog = _dialog_id(engine)
     contacts = _open_contacts(engine, rng)
@@ -437,8 +440,8 @@ def scenarios(engine: Engine, rng: random.Random) -> list[Scenario]:
         Scenario("list: unread+awaiting+me", page(unread=True, awaiting=True, assignee="me")),
         Scenario("list: contact", page(status="all", contact_id=contacts[0])),
         Scenario("list: q=Петров", page(q="Петров")),
-        Scenario("list: open, page 201", page(cursor=deep_cursor(10_000))),
-        Scenario("list: all, page 1001", page(status="all", cursor=deep_cursor(50_000, status="all"))),
+        Scenario("list: open, page 201", page(cursor=deep_cursor(10_000, "open"))),
+        Scenario("list: all, page 1001", page(status="all", cursor=deep_cursor(50_000))),
         Scenario("dialog: 40 messages", open_dialog),
         Scenario("card: contact + history + events", card),
         Scenario("reply: post + commit", reply),
