@@ -12,9 +12,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from webui import avatars, files, inbox, profile, widget
+from webui import avatars, files, inbox, login, profile, widget
+from webui.auth import SESSION_IDLE, PasswordWork
 from webui.deps import WebDeps
+from webui.limits import BodyLimits, RequestLimits
+from webui.login_throttle import LoginThrottle
 from webui.pages import make_environment
+from webui.security_headers import SecurityHeaders
+from webui.uploads import MAX_FILES
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -28,6 +33,7 @@ def create_app(deps: WebDeps) -> Starlette:
         routes=[
             Route("/healthz", health),
             *widget.routes(),
+            *login.routes(),
             *inbox.routes(),
             *files.routes(),
             *profile.routes(),
@@ -35,15 +41,20 @@ def create_app(deps: WebDeps) -> Starlette:
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(RequestLimits, limits=BodyLimits.for_uploads(deps.max_file_size, MAX_FILES)),
             Middleware(
                 SessionMiddleware,
                 secret_key=deps.secret_key,
                 session_cookie="rd_session",
+                max_age=int(SESSION_IDLE.total_seconds()),  # re-signed on every response: an idle limit
                 same_site="lax",
                 https_only=deps.https_only,
-            )
+            ),
         ],
     )
     app.state.deps = deps
+    app.state.passwords = PasswordWork()
+    app.state.login_throttle = LoginThrottle()
     app.state.pages = make_environment(deps.templates_dir)
     return app

@@ -1,8 +1,9 @@
 """The operator's own profile (/inbox/profile) and the set-password link that leads to it.
 
 Each form posts to its own address and, on a problem, shows the page again with the message beside
-the field and nothing changed. A session that arrived through a valid set-password link may set a
-password without the current one; setting it spends the link.
+the field and nothing changed. Following a set-password link spends it and starts a session that may set
+a password without the current one, once. A new password, and "log out everywhere", end every other
+session of the operator.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from chatcore.models import Operator
+from chatcore.operator_sessions import revoke_sessions
 from webui import password_links
-from webui.auth import csrf_ok, hash_password, verify_password
+from webui.auth import PasswordWork, csrf_ok, start_session
 from webui.deps import WebDeps
 from webui.inbox import operator_required
 from webui.pages import page_language, render
@@ -47,6 +49,7 @@ def routes() -> list[Route]:
         Route(PROFILE, details_submit, methods=["POST"]),
         Route(f"{PROFILE}/password", password_submit, methods=["POST"]),
         Route(f"{PROFILE}/avatar", avatar_submit, methods=["POST"]),
+        Route(f"{PROFILE}/sessions", log_out_everywhere, methods=["POST"]),
         Route("/set-password/{token}", set_password_link, methods=["GET"]),
     ]
 
@@ -86,13 +89,8 @@ def _page(
 
 
 def _arrived_by_link(request: Request, operator: Operator) -> bool:
-    token = request.session.get(LINK_KEY)
-    if not isinstance(token, str):
-        return False
-    deps = _deps(request)
-    with Session(deps.engine) as session:
-        found = password_links.operator_for(session, deps.secret_key, token, deps.clock.now())
-    return found is not None and found.id == operator.id
+    """The session began at a set-password link (operator_required has checked it is still current)."""
+    return request.session.get(LINK_KEY) is True and request.session.get("operator_id") == operator.id
 
 
 def _expired_form(request: Request) -> Response:
@@ -154,10 +152,11 @@ async def password_submit(request: Request) -> Response:
     if not csrf_ok(request, form.get("csrf")):
         return _expired_form(request)
     operator: Operator = request.state.operator
+    passwords: PasswordWork = request.app.state.passwords
     t = _translations(request)
     errors: dict[str, str] = {}
-    if not _arrived_by_link(request, operator) and not verify_password(
-        operator.password_hash, str(form.get("current_password", ""))
+    if not _arrived_by_link(request, operator) and not await passwords.verify(
+        operator.password_hash, str(form.get("current_password", ""))[:1024]
     ):
         errors["current_password"] = t.gettext("The current password is wrong.")
     problem = check_new_password(str(form.get("new_password", "")), str(form.get("repeat_password", "")), t)
@@ -165,14 +164,31 @@ async def password_submit(request: Request) -> Response:
         errors["new_password"] = problem
     if errors:
         return _page(request, errors, 422)
+    new_hash = await passwords.hash(str(form["new_password"]))
     deps = _deps(request)
-    with Session(deps.engine) as session:
+    with Session(deps.engine, expire_on_commit=False) as session:
         row = _own_row(session, operator)
-        row.password_hash = hash_password(str(form["new_password"]))
+        row.password_hash = new_hash
+        revoke_sessions(row)
         session.add(row)
         session.commit()
-    request.session.pop(LINK_KEY, None)
+    start_session(request, row, str(request.session.get("language") or deps.language))
     return _saved("password")
+
+
+@operator_required
+async def log_out_everywhere(request: Request) -> Response:
+    """Ends every session of this operator, this one included."""
+    form = await request.form()
+    if not csrf_ok(request, form.get("csrf")):
+        return _expired_form(request)
+    with Session(_deps(request).engine) as session:
+        row = _own_row(session, request.state.operator)
+        revoke_sessions(row)
+        session.add(row)
+        session.commit()
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
 
 
 @operator_required
@@ -216,19 +232,18 @@ def _store_avatar(request: Request, digest: str | None) -> Response:
 
 
 async def set_password_link(request: Request) -> Response:
-    """A valid link logs its operator in and leads to the profile, where they choose a password."""
+    """A valid link logs its operator in, once, and leads to the profile, where they choose a password."""
     deps = _deps(request)
     token = str(request.path_params["token"])
-    with Session(deps.engine) as session:
+    with Session(deps.engine, expire_on_commit=False) as session:
         operator = password_links.operator_for(session, deps.secret_key, token, deps.clock.now())
+        spent = operator is not None and password_links.spend(session, operator)
+        session.commit()
     response: Response
-    if operator is None:
+    if operator is None or not spent:
         response = render(request, "link_expired.html", {}, 410)
     else:
-        request.session.clear()
-        request.session.update(
-            {"operator_id": operator.id, "language": operator.language or deps.language, LINK_KEY: token}
-        )
+        start_session(request, operator, operator.language or deps.language, **{LINK_KEY: True})
         response = RedirectResponse(PROFILE, status_code=303)
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
