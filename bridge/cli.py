@@ -27,6 +27,7 @@ from bridge.settings import Settings, SettingsError, load_settings
 from chatcore.autoreply import Channel, explain
 from chatcore.hours import wall_to_utc
 from chatcore.models import Contact, Conversation, ConversationTag, Message, Operator, Tag
+from chatcore.operator_sessions import deactivate
 from webui.auth import hash_password
 from webui.password_links import VALID_FOR
 
@@ -91,6 +92,11 @@ def _parser() -> argparse.ArgumentParser:
     invite = operator_commands.add_parser("invite", help="email an operator a new set-password link")
     invite.add_argument("email")
     invite.set_defaults(handler=cmd_operator_invite)
+    deactivate = operator_commands.add_parser(
+        "deactivate", help="stop an operator logging in; ends their web sessions at once"
+    )
+    deactivate.add_argument("email")
+    deactivate.set_defaults(handler=cmd_operator_deactivate)
 
     autoreply = commands.add_parser("autoreply", help="working hours and autoreply rules")
     autoreply_commands = autoreply.add_subparsers(dest="autoreply_command", required=True, metavar="ACTION")
@@ -207,6 +213,20 @@ def cmd_operator_invite(args: argparse.Namespace) -> int:
             raise UsageError(f"there is no active operator {email}")
         queue_invitation(session, context, operator)
     print(f"invitation queued to {email} ({_link_validity()})")
+    return 0
+
+
+def cmd_operator_deactivate(args: argparse.Namespace) -> int:
+    email = _operator_email(args.email)
+    context = _context(args)
+    migrate(context.engine)
+    with transaction(context.engine) as session:
+        operator = session.exec(select(Operator).where(Operator.email == email)).first()
+        if operator is None or not operator.active:
+            raise UsageError(f"there is no active operator {email}")
+        deactivate(operator)
+        session.add(operator)
+    print(f"operator {email} deactivated; their sessions have ended")
     return 0
 
 
