@@ -113,6 +113,13 @@ async def _answer(scope: Scope, send: Send, status: int, error: str) -> None:
     await response(scope, no_body, send)
 
 
+def row_id(text: str) -> int:
+    """A row id given as text (a query parameter); ValueError unless it is a number a row could have."""
+    if not _DIGITS.fullmatch(text) or len(text) > 10 or int(text) > LARGEST_ID:
+        raise ValueError(f"not a row id: {text[:20]!r}")
+    return int(text)
+
+
 def parse_json(body: bytes) -> object:
     """json.loads that answers ValueError for nesting too deep to parse, as for any other bad JSON."""
     try:

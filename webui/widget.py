@@ -19,7 +19,7 @@ from chatcore.models import AuthorKind, Contact, Conversation, ConversationStatu
 from chatcore.services import Desk, NewMessage
 from webui.deps import WebDeps
 from webui.file_views import visitor_json
-from webui.limits import parse_json
+from webui.limits import parse_json, row_id
 from webui.pages import render
 
 VISITOR_COOKIE = "rd_visitor"
@@ -117,7 +117,7 @@ async def list_messages(request: Request) -> Response:
     deps: WebDeps = request.app.state.deps
     visitor_id = request.cookies.get(VISITOR_COOKIE)
     try:
-        after = int(request.query_params.get("after", "0"))
+        after = row_id(request.query_params.get("after", "0"))
     except ValueError:
         return _error(400, "after must be a message id")
     if not visitor_id:

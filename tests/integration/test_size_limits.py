@@ -122,6 +122,15 @@ def test_an_id_too_large_for_any_row_is_not_found(desk: Desk, path: str) -> None
         assert olga.get("/files/99999999999999999999/anything").status_code == 404
 
 
+def test_a_message_id_too_large_in_the_widget_query_is_a_400(desk: Desk) -> None:
+    process, _password = desk
+    with closing(httpx.Client(base_url=process.base_url, timeout=60)) as visitor:
+        assert visitor.post(WIDGET, json={"text": "Hello"}).status_code == 201
+        answer = visitor.get(WIDGET, params={"after": "99999999999999999999"})
+    assert answer.status_code == 400
+    assert answer.json() == {"error": "after must be a message id"}
+
+
 def test_json_nested_100000_deep_is_a_400(desk: Desk) -> None:
     process, _password = desk
     deep = b"[" * 100_000 + b"]" * 100_000
