@@ -50,14 +50,19 @@ class PasswordWork:
 
     def __init__(self, at_once: int = HASHING_AT_ONCE) -> None:
         self._slots = asyncio.Semaphore(at_once)
-        self._dummy_hash = hash_password(secrets.token_urlsafe(16))
+        self._dummy_hash = ""  # made on first need, in a worker thread like every hash
 
     async def verify(self, stored_hash: str | None, password: str) -> bool:
         async with self._slots:
             if not stored_hash:
-                await run_in_threadpool(verify_password, self._dummy_hash, password)
+                await run_in_threadpool(verify_password, await self._dummy(), password)
                 return False
             return await run_in_threadpool(verify_password, stored_hash, password)
+
+    async def _dummy(self) -> str:
+        if not self._dummy_hash:
+            self._dummy_hash = await run_in_threadpool(hash_password, secrets.token_urlsafe(16))
+        return self._dummy_hash
 
     async def hash(self, password: str) -> str:
         async with self._slots:
