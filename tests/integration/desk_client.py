@@ -19,9 +19,9 @@ _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 _PASSWORD = re.compile(r"password: (\S+)$")
 
 
-def start_desk(tmp_path: Path, db_url: str, relay_port: int, **overrides: dict[str, Any]) -> tuple[
-    RelaydeskProcess, str
-]:
+def start_desk(
+    tmp_path: Path, db_url: str, relay_port: int, **overrides: dict[str, Any]
+) -> tuple[RelaydeskProcess, str]:
     """The desk, started, and the password of its operator."""
     desk = RelaydeskProcess(tmp_path, db_url, relay_port, site={"secret_key": SECRET}, **overrides)
     added = desk.cli("operator", "add", OPERATOR, "--name", "Olga", "--no-email")

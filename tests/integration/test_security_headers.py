@@ -133,7 +133,7 @@ def test_the_pages_work_under_the_policy(desk: Desk, page: Page) -> None:
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     expect(page).to_have_url(f"{process.base_url}/inbox")
-    page.click("a[href=\"/inbox/1\"]")
+    page.click('a[href="/inbox/1"]')
     expect(page).to_have_url(f"{process.base_url}/inbox/1")
     expect(page.locator(".msg").first).to_contain_text("Hello under a strict policy")
     assert refused == []
