@@ -76,6 +76,8 @@ class Operator(SQLModel, table=True):
     notify_sound: bool = True
     notify_browser: bool = True
     created_at: datetime = _when()
+    # Signed into every web session; raising it ends them all (log out everywhere, password, deactivation).
+    session_version: int = 0
 
     def owns_address(self, address: str) -> bool:
         wanted = address.strip().lower()
