@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
-from bridge import autoreplies, jobs
+from bridge import autoreplies, event_log, jobs
 from bridge.context import Context
 from bridge.db import batch_memo
 from bridge.i18n import language_or_default
@@ -32,7 +32,9 @@ HISTORY = 10
 
 
 def react(session: Session, context: Context, events: list[ev.Event]) -> None:
-    """Turn domain events into effects, in the caller's transaction."""
+    """Turn domain events into effects, in the caller's transaction: the event log (which every live
+    stream reads), notifications and autoreplies."""
+    event_log.record(session, events, context.clock.now())
     for event in events:
         if not isinstance(event, ev.MessagePosted) or event.is_note:
             continue

@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from webui import avatars, files, inbox, profile, widget
+from webui import avatars, event_stream, files, inbox, profile, widget, widget_stream
 from webui.deps import WebDeps
 from webui.pages import make_environment
 
@@ -28,6 +28,8 @@ def create_app(deps: WebDeps) -> Starlette:
         routes=[
             Route("/healthz", health),
             *widget.routes(),
+            *widget_stream.routes(),
+            *event_stream.routes(),
             *inbox.routes(),
             *files.routes(),
             *profile.routes(),
