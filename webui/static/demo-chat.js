@@ -71,6 +71,7 @@
   function listen() {
     if (source) return;
     if (!window.EventSource) {
+      chat.dataset.live = "polling";
       startPolling();
       return;
     }
