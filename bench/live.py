@@ -1,0 +1,201 @@
+"""Live events benchmark: how soon a change reaches an open stream, and how many streams one web process
+keeps fed. Real `relaydesk serve` processes on a real database, real SMTP, real HTTP.
+
+Prints:
+  - latency from the SMTP server's 250 to the message's event on an open operator stream, and from the
+    start of a widget POST to its event, median and 95th percentile over --messages messages, with every
+    role in one process and with the roles split (web, mail, worker as separate processes);
+  - --streams concurrent operator streams on one web process while --rate widget messages a second arrive
+    for --seconds: whether every stream got every event, the spread of their arrival, and the server's
+    CPU (share of one core) and memory (RSS at the end, peak).
+
+Usage: python bench/live.py [--messages 200] [--streams 1000] [--rate 20] [--seconds 10] [--postgres]
+(--postgres uses a throwaway schema in $RELAYDESK_TEST_DATABASE_URL; the default is a SQLite file.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import smtplib
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email.message import EmailMessage
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.support.databases import database_url
+from tests.support.dovecot import free_loopback_port
+from tests.support.live_desk import LiveDesk, is_message
+from tests.support.process import RelaydeskProcess
+from tests.support.sse import SseStream
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def quantiles(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)]
+    return (
+        f"median {statistics.median(ordered) * 1000:6.1f} ms   p95 {p95 * 1000:6.1f} ms   (n={len(ordered)})"
+    )
+
+
+@contextmanager
+def running(workdir: Path, postgres: bool, split: bool) -> Iterator[LiveDesk]:
+    with database_url("postgres" if postgres else "sqlite", workdir) as url:
+        desk = LiveDesk(workdir, url, free_loopback_port(), webs=1, split=split).start()
+        try:
+            yield desk
+        finally:
+            desk.stop()
+
+
+def smtp_latencies(desk: LiveDesk, stream: SseStream, count: int) -> list[float]:
+    samples = []
+    with smtplib.SMTP("127.0.0.1", desk.mail.smtp_port, timeout=30) as client:
+        for n in range(count):
+            message = EmailMessage()
+            message["From"], message["To"] = f"sender{n}@example.net", "support@example.com"
+            message["Subject"] = f"Latency {n}"
+            message.set_content("Where is my order?")
+            client.send_message(message)
+            accepted = time.monotonic()  # the server has answered 250 to DATA
+            event = stream.next_matching(is_message(source="email"), timeout=30)
+            samples.append(event.received_at - accepted)
+    return samples
+
+
+def widget_latencies(desk: LiveDesk, stream: SseStream, count: int) -> list[float]:
+    samples = []
+    web = desk.webs[0]
+    with httpx.Client(base_url=web.base_url) as client:
+        for n in range(count):
+            started = time.monotonic()
+            answer = client.post("/api/widget/messages", json={"text": f"widget {n}"})
+            message_id = answer.json()["message"]["id"]
+            event = stream.next_matching(is_message(message_id), timeout=30)
+            samples.append(event.received_at - started)
+    return samples
+
+
+def latency(workdir: Path, postgres: bool, split: bool, count: int) -> None:
+    label = "split roles (web, mail, worker)" if split else "one process"
+    with running(workdir, postgres, split) as desk:
+        stream = desk.operator_stream(desk.webs[0], desk.sign_in(desk.webs[0]))
+        print(f"{label}: SMTP 250 -> event   {quantiles(smtp_latencies(desk, stream, count))}")
+        print(f"{label}: widget POST -> event {quantiles(widget_latencies(desk, stream, count))}")
+        stream.close()
+
+
+async def read_stream(port: int, cookie: str, wanted: set[int], arrivals: dict[int, float]) -> set[int]:
+    """One raw operator stream: collects the message ids it hears until it has all of `wanted`."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        f"GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\n"
+        "Accept: text/event-stream\r\n\r\n".encode()
+    )
+    await writer.drain()
+    heard: set[int] = set()
+    try:
+        while not wanted or not wanted <= heard:
+            line = await reader.readline()
+            if not line:
+                break
+            if line.startswith(b"data:"):
+                data = json.loads(line[5:])
+                if data.get("type") == "message_posted":
+                    heard.add(data["message_id"])
+                    arrivals.setdefault(data["message_id"], time.monotonic())
+    finally:
+        writer.close()
+    return heard
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    status = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line
+    )
+    return int(status["VmRSS"].split()[0]) / 1024, int(status["VmHWM"].split()[0]) / 1024
+
+
+async def fan_out(web: RelaydeskProcess, cookie: str, streams: int, rate: float, seconds: float) -> None:
+    wanted: set[int] = set()
+    first_arrival: dict[int, float] = {}
+    readers = [asyncio.create_task(read_stream(web.web_port, cookie, wanted, {})) for _ in range(streams)]
+    probe = asyncio.create_task(read_stream(web.web_port, cookie, wanted, first_arrival))
+    await asyncio.sleep(3)  # let every stream connect
+    rss_before, _ = memory_mb(web.pid)
+    cpu_before, wall_before = cpu_seconds(web.pid), time.monotonic()
+    sent_at: dict[int, float] = {}
+    async with httpx.AsyncClient(base_url=web.base_url) as client:
+        for n in range(int(rate * seconds)):
+            target = wall_before + n / rate
+            await asyncio.sleep(max(0.0, target - time.monotonic()))
+            started = time.monotonic()
+            answer = await client.post("/api/widget/messages", json={"text": f"fan-out {n}"})
+            sent_at[answer.json()["message"]["id"]] = started
+    achieved = len(sent_at) / (time.monotonic() - wall_before)
+    wanted.update(sent_at)
+    results = await asyncio.wait_for(asyncio.gather(*readers, probe), timeout=120)
+    cpu = cpu_seconds(web.pid) - cpu_before
+    wall = time.monotonic() - wall_before
+    rss, peak = memory_mb(web.pid)
+    complete = sum(1 for heard in results if wanted <= heard)
+    delays = [first_arrival[i] - sent_at[i] for i in sent_at if i in first_arrival]
+    print(
+        f"{streams} streams (+1 probe), {len(sent_at)} messages at {achieved:.1f}/s: "
+        f"{complete}/{len(results)} streams got every event; POST -> event on one of them {quantiles(delays)}"
+    )
+    print(
+        f"server: CPU {cpu / wall * 100:.0f}% of one core over {wall:.1f}s; "
+        f"RSS {rss_before:.0f} MB before the messages, {rss:.0f} MB after, peak {peak:.0f} MB"
+    )
+
+
+def streams_benchmark(workdir: Path, postgres: bool, streams: int, rate: float, seconds: float) -> None:
+    with running(workdir, postgres, split=False) as desk:
+        web = desk.webs[0]
+        cookies = desk.sign_in(web)
+        cookie = "; ".join(f"{name}={value}" for name, value in cookies.items())
+        asyncio.run(fan_out(web, cookie, streams, rate, seconds))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--messages", type=int, default=200)
+    parser.add_argument("--streams", type=int, default=1000)
+    parser.add_argument("--rate", type=float, default=20)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument("--skip-streams", action="store_true")
+    args = parser.parse_args()
+    print(f"database: {'PostgreSQL' if args.postgres else 'SQLite'}")
+    with tempfile.TemporaryDirectory() as directory:
+        root = Path(directory)
+        if not args.skip_latency:
+            latency(root / "one", args.postgres, split=False, count=args.messages)
+            latency(root / "split", args.postgres, split=True, count=args.messages)
+        if not args.skip_streams:
+            streams_benchmark(root / "fan", args.postgres, args.streams, args.rate, args.seconds)
+
+
+if __name__ == "__main__":
+    main()
