@@ -79,6 +79,8 @@ def _page(
         "language": values.get("language", operator.language or _deps(request).language),
         "alternates": values.get("alternates", "\n".join(operator.alternate_emails)),
         "notify_email": values.get("notify_email", operator.notify_email),
+        "notify_sound": values.get("notify_sound", operator.notify_sound),
+        "notify_browser": values.get("notify_browser", operator.notify_browser),
     }
     response = render(request, "profile.html", context, status_code)
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -118,6 +120,8 @@ async def details_submit(request: Request) -> Response:
         language=str(form.get("language", "")),
         alternates=parse_alternates(raw_alternates, operator.email),
         notify_email=form.get("notify_email") == "1",
+        notify_sound=form.get("notify_sound") == "1",
+        notify_browser=form.get("notify_browser") == "1",
     )
     with Session(deps.engine) as session:
         taken = _addresses_of_others(session, operator)
@@ -127,6 +131,7 @@ async def details_submit(request: Request) -> Response:
             return _page(request, errors, 422, **values)
         row = _own_row(session, operator)
         row.name, row.language, row.notify_email = details.name, details.language, details.notify_email
+        row.notify_sound, row.notify_browser = details.notify_sound, details.notify_browser
         row.alternate_emails = list(details.alternates)
         session.add(row)
         session.commit()
