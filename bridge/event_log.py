@@ -41,9 +41,11 @@ def record(session: Session, events: list[ev.Event], now: datetime) -> None:
 def _row(session: Session, event: ev.Event, now: datetime) -> dict[str, Any]:
     payload = {k: v for k, v in dataclasses.asdict(event).items() if k != "conversation_id"}
     if isinstance(event, ev.MessagePosted):
-        # the visitor's stream picks its own conversations by contact without another query
+        # the visitor's stream picks its own conversations by contact, and the desk's notifications go
+        # to the assignee (or everyone), without another query each
         conversation = session.get(Conversation, event.conversation_id)
         payload["contact_id"] = conversation.contact_id if conversation else None
+        payload["assignee_id"] = conversation.assignee_id if conversation else None
     if isinstance(event, ev.DeliveryChanged):
         payload["message_ids"] = list(event.message_ids)
     return {

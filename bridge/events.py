@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import deque
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -35,7 +34,9 @@ class EventHub:
     def __init__(self, engine: Engine, waker: Waker, ring_size: int = RING_SIZE) -> None:
         self.engine = engine
         self.waker = waker
-        self._ring: deque[tuple[int, Delivery]] = deque(maxlen=ring_size)
+        self.ring_size = ring_size
+        self._recent: list[Delivery] = []  # the latest deliveries; _recent[0] was delivery _base + 1
+        self._base = 0
         self._position = 0  # deliveries made so far; a subscriber remembers where it is in them
         self._order: EventOrder | None = None
         self._tick = asyncio.Event()
@@ -82,9 +83,9 @@ class EventHub:
         """Deliveries after `position`, or None when the ring no longer holds them all."""
         if position >= self._position:
             return []
-        if not self._ring or self._ring[0][0] > position + 1:
+        if position < self._base:
             return None
-        return [delivery for at, delivery in self._ring if at > position]
+        return self._recent[position - self._base :]  # a slice: a thousand streams, each O(new)
 
     async def changed(self, timeout: float) -> None:
         """Wait for the next deliveries (or the hub closing), at most `timeout` seconds."""
@@ -113,9 +114,12 @@ class EventHub:
     def _publish(self, deliveries: list[Delivery]) -> None:
         if not deliveries:
             return
-        for delivery in deliveries:
-            self._position += 1
-            self._ring.append((self._position, delivery))
+        self._recent.extend(deliveries)
+        self._position += len(deliveries)
+        if len(self._recent) > 2 * self.ring_size:  # trimmed in halves: amortized O(1) per delivery
+            dropped = len(self._recent) - self.ring_size
+            del self._recent[:dropped]
+            self._base += dropped
         self._wake_subscribers()
 
     def _wake_subscribers(self) -> None:

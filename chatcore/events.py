@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 
@@ -126,6 +128,11 @@ class LoggedEvent:
             "conversation_id": self.conversation_id,
             "created_at": self.created_at.isoformat(),
         }
+
+    @cached_property
+    def json_text(self) -> str:
+        """`as_json()` as compact JSON, made once however many streams send it."""
+        return json.dumps(self.as_json(), ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass(frozen=True)

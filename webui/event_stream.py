@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -49,5 +47,5 @@ async def operator_events(request: Request) -> Response:
     return event_stream(deps.events.subscribe(after), deps.event_heartbeat, _everything)
 
 
-def _everything(event: LoggedEvent) -> dict[str, Any]:
-    return event.as_json()
+def _everything(event: LoggedEvent) -> str:
+    return event.json_text

@@ -13,7 +13,7 @@ from chatcore.events import LoggedEvent
 from webui.deps import EventSubscription
 
 RETRY_MS = 2000  # how long a browser waits before it reconnects
-Render = Callable[[LoggedEvent], dict[str, Any] | None]  # None: this stream does not send the event
+Render = Callable[[LoggedEvent], str | None]  # the event's JSON text; None: this stream does not send it
 
 
 class BadCursor(ValueError):
@@ -35,8 +35,12 @@ def resume_cursor(request: Request) -> int | None:
     return cursor
 
 
-def frame(cursor: int, data: dict[str, Any]) -> str:
-    return f"id: {cursor}\ndata: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n"
+def frame(cursor: int, data: str) -> str:
+    return f"id: {cursor}\ndata: {data}\n\n"
+
+
+def json_text(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 async def event_frames(
@@ -53,7 +57,7 @@ async def event_frames(
         chunk = []
         for delivery in batch:
             if delivery.event is None:
-                chunk.append(frame(delivery.cursor, {"type": "reset"}))
+                chunk.append(frame(delivery.cursor, '{"type":"reset"}'))
             elif (data := render(delivery.event)) is not None:
                 chunk.append(frame(delivery.cursor, data))
         if chunk:

@@ -7,7 +7,6 @@ records that the visitor has seen it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
@@ -18,7 +17,7 @@ from starlette.routing import Route
 from chatcore.events import LoggedEvent
 from chatcore.models import Contact
 from webui.deps import WebDeps
-from webui.sse import BadCursor, event_stream, resume_cursor
+from webui.sse import BadCursor, event_stream, json_text, resume_cursor
 from webui.widget import VISITOR_COOKIE
 
 
@@ -51,19 +50,21 @@ def _contact_of(deps: WebDeps, visitor: str) -> int | None:
         return session.exec(select(Contact.id).where(Contact.visitor_id == visitor)).first()
 
 
-def visible_to(contact_id: int) -> Callable[[LoggedEvent], dict[str, Any] | None]:
+def visible_to(contact_id: int) -> Callable[[LoggedEvent], str | None]:
     """Messages of the contact's conversations that the contact may see, and nothing else about them."""
 
-    def render(event: LoggedEvent) -> dict[str, Any] | None:
+    def render(event: LoggedEvent) -> str | None:
         payload = event.payload
         mine = event.type == "message_posted" and payload.get("contact_id") == contact_id
         if not mine or payload.get("is_note"):
             return None
-        return {
-            "type": event.type,
-            "conversation_id": event.conversation_id,
-            "message_id": payload.get("message_id"),
-            "author_kind": payload.get("author_kind"),
-        }
+        return json_text(
+            {
+                "type": event.type,
+                "conversation_id": event.conversation_id,
+                "message_id": payload.get("message_id"),
+                "author_kind": payload.get("author_kind"),
+            }
+        )
 
     return render
