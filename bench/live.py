@@ -188,7 +188,8 @@ async def fan_out(web: RelaydeskProcess, cookie: str, streams: int, rate: float,
     rss_before, _ = memory_mb(web.pid)
     cpu_before, wall_before = cpu_seconds(web.pid), time.monotonic()
     sent_at: dict[int, float] = {}
-    async with httpx.AsyncClient(base_url=web.base_url, limits=httpx.Limits(max_connections=50)) as client:
+    limits, timeout = httpx.Limits(max_connections=50), httpx.Timeout(60)
+    async with httpx.AsyncClient(base_url=web.base_url, limits=limits, timeout=timeout) as client:
 
         async def post(n: int) -> None:
             started = time.monotonic()

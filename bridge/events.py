@@ -39,7 +39,7 @@ class EventHub:
         self._base = 0
         self._position = 0  # deliveries made so far; a subscriber remembers where it is in them
         self._order: EventOrder | None = None
-        self._tick = asyncio.Event()
+        self._tick: asyncio.Future[None] | None = None  # resolved at the next deliveries; shared by all
         self._task: asyncio.Task[None] | None = None
         self._starting: asyncio.Lock | None = None
         self.closed = False
@@ -89,9 +89,10 @@ class EventHub:
 
     async def changed(self, timeout: float) -> None:
         """Wait for the next deliveries (or the hub closing), at most `timeout` seconds."""
-        tick = self._tick
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(tick.wait(), timeout)
+        if self._tick is None:
+            self._tick = asyncio.get_running_loop().create_future()
+        # asyncio.wait on the one shared future: no task per waiting stream, as wait_for would make
+        await asyncio.wait((self._tick,), timeout=timeout)
 
     async def _run(self) -> None:
         more = False
@@ -123,8 +124,9 @@ class EventHub:
         self._wake_subscribers()
 
     def _wake_subscribers(self) -> None:
-        tick, self._tick = self._tick, asyncio.Event()
-        tick.set()
+        tick, self._tick = self._tick, None
+        if tick is not None and not tick.done():
+            tick.set_result(None)
 
     def _read_after(self, floor: int) -> list[LoggedEvent]:
         with Session(self.engine) as session:
