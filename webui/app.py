@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from webui import avatars, event_stream, files, inbox, profile, widget, widget_stream
+from webui import avatars, desk_app, event_stream, files, inbox, profile, widget, widget_stream
 from webui.deps import WebDeps
 from webui.pages import make_environment
 
@@ -30,6 +30,7 @@ def create_app(deps: WebDeps) -> Starlette:
             *widget.routes(),
             *widget_stream.routes(),
             *event_stream.routes(),
+            *desk_app.routes(),
             *inbox.routes(),
             *files.routes(),
             *profile.routes(),
