@@ -7,9 +7,11 @@ from datetime import timedelta
 
 from sqlmodel import Session, col
 
+from bridge import notifications
 from bridge.claims import claim_due
 from bridge.context import Context
 from bridge.db import transaction
+from chatcore.events import DeliveryChanged, Event
 from chatcore.models import Message, OutboxMail, OutboxStatus
 from outbound.outbox import record_permanent_failure, record_sent, record_temporary_failure
 from outbound.transport import MailTransport, PermanentFailure, TemporaryFailure
@@ -58,11 +60,11 @@ def _record(context: Context, row_id: int | None, error: str | None, permanent: 
             record_temporary_failure(row, now, error, context.settings.outbound.retry_first)
             log.warning("delivery to %s deferred: %s", row.recipient, error)
         session.add(row)
-        mirror_state(session, row)
+        notifications.react(session, context, mirror_state(session, row))
 
 
-def mirror_state(session: Session, row: OutboxMail) -> None:
-    """Each message keeps the delivery state of every email that carried it."""
+def mirror_state(session: Session, row: OutboxMail) -> list[Event]:
+    """Each message keeps the delivery state of every email that carried it; returns the change."""
 
     for message_id in row.message_ids:
         message = session.get(Message, message_id)
@@ -72,3 +74,6 @@ def mirror_state(session: Session, row: OutboxMail) -> None:
         delivery[row.recipient] = {"status": row.status, "error": row.last_error, "outbox_id": row.id}
         message.delivery = delivery
         session.add(message)
+    if not row.message_ids:
+        return []
+    return [DeliveryChanged(row.conversation_id, tuple(row.message_ids), row.recipient, row.status)]

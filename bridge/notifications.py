@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
-from bridge import autoreplies, jobs
+from bridge import autoreplies, event_log, jobs
 from bridge.context import Context
 from bridge.db import batch_memo
 from bridge.i18n import language_or_default
@@ -33,7 +33,9 @@ HISTORY = 10
 
 
 def react(session: Session, context: Context, events: list[ev.Event]) -> None:
-    """Turn domain events into effects, in the caller's transaction."""
+    """Turn domain events into effects, in the caller's transaction: the event log (which every live
+    stream reads), notifications and autoreplies."""
+    event_log.record(session, events, context.clock.now())
     for event in events:
         if not isinstance(event, ev.MessagePosted) or event.is_note:
             continue
@@ -59,19 +61,16 @@ _NOTIFIED_OPERATORS = (
 
 
 def _schedule_operator_notifications(session: Session, context: Context, event: ev.MessagePosted) -> None:
-    conversation = session.get(Conversation, event.conversation_id)
-    assert conversation is not None
+    """One pending job per conversation; who gets it is decided when it is due (`notify_operators`)."""
     now = context.clock.now()
-    due = now + context.settings.notifications.operator_email_delay
-    for operator in operators_to_notify(session, conversation):
-        jobs.schedule(
-            session,
-            kind=NOTIFY_OPERATOR,
-            key=f"{NOTIFY_OPERATOR}:{conversation.id}:{operator.id}",
-            due_at=due,
-            now=now,
-            payload={"conversation_id": conversation.id, "operator_id": operator.id},
-        )
+    jobs.schedule(
+        session,
+        kind=NOTIFY_OPERATOR,
+        key=f"{NOTIFY_OPERATOR}:{event.conversation_id}",
+        due_at=now + context.settings.notifications.operator_email_delay,
+        now=now,
+        payload={"conversation_id": event.conversation_id},
+    )
 
 
 def _schedule_visitor_email(session: Session, context: Context, event: ev.MessagePosted) -> None:
@@ -93,11 +92,21 @@ def _schedule_visitor_email(session: Session, context: Context, event: ev.Messag
     )
 
 
-def notify_operator(session: Session, context: Context, job: Job) -> None:
+def notify_operators(session: Session, context: Context, job: Job) -> None:
+    """Whoever should hear about the conversation now: its assignee at this moment, or everyone when it
+    has none (a dialog assigned or handed over since the message follows its new owner). An operator
+    who has read it in the meantime is skipped. Jobs queued by older versions name one operator: they
+    are treated the same way, and the later ones find everything already emailed."""
     conversation = session.get(Conversation, job.payload["conversation_id"])
-    operator = session.get(Operator, job.payload["operator_id"])
-    if conversation is None or operator is None or not operator.active or not operator.notify_email:
+    if conversation is None:
         return
+    for operator in operators_to_notify(session, conversation):
+        _notify_operator(session, context, conversation, operator)
+
+
+def _notify_operator(
+    session: Session, context: Context, conversation: Conversation, operator: Operator
+) -> None:
     mark = session.get(ReadMark, (operator.id, conversation.id)) or ReadMark(
         operator_id=operator.id or 0, conversation_id=conversation.id or 0
     )
@@ -221,7 +230,7 @@ def _messages(
 
 
 JOB_HANDLERS = {
-    NOTIFY_OPERATOR: notify_operator,
+    NOTIFY_OPERATOR: notify_operators,
     NOTIFY_VISITOR: notify_visitor,
     autoreplies.CHECK_NO_REPLY: autoreplies.check_no_operator_reply,
 }

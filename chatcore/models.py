@@ -327,3 +327,14 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = _when()
     last_used_at: datetime | None = _when(nullable=True)
     revoked_at: datetime | None = _when(nullable=True)
+
+
+class EventLog(SQLModel, table=True):
+    """What changed, one row per committed event, written in the transaction of the change; pruned to
+    a bounded backlog. Streams in every process read it after the last id they have sent."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    type: str
+    conversation_id: int | None = None
+    payload: dict[str, Any] = _json(dict)
+    created_at: datetime = _when()

@@ -13,7 +13,18 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from webui import api, avatars, files, inbox, login, profile, widget
+from webui import (
+    api,
+    avatars,
+    desk_app,
+    event_stream,
+    files,
+    inbox,
+    login,
+    profile,
+    widget,
+    widget_stream,
+)
 from webui.api.errors import http_exception
 from webui.auth import SESSION_IDLE, PasswordWork
 from webui.deps import WebDeps
@@ -49,6 +60,9 @@ def create_app(deps: WebDeps) -> Starlette:
             Route("/healthz", health),
             *widget.routes(),
             *login.routes(),
+            *widget_stream.routes(),
+            *event_stream.routes(),
+            *desk_app.routes(),
             *inbox.routes(),
             *files.routes(),
             *profile.routes(),

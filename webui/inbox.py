@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from chatcore.contacts import change_email, checked_address, clear_undeliverable
 from chatcore.errors import DomainError
+from chatcore.events import ContactChanged
 from chatcore.files import attachments_by_message, size_parts
 from chatcore.models import Contact, Conversation, ConversationStatus, Message, Operator, ReadMark, Source
 from chatcore.services import Desk, NewMessage
@@ -111,7 +112,7 @@ def _dialog(
         desk = Desk(session, deps.clock.now())
         operator_row = session.get(Operator, operator.id)
         assert operator_row is not None
-        desk.mark_read(conversation, operator_row)
+        deps.react(session, desk.mark_read(conversation, operator_row))
         session.commit()
         contact = session.get(Contact, conversation.contact_id)
         messages = list(
@@ -193,5 +194,6 @@ async def contact_email_submit(request: Request) -> Response:
         change_email(contact, address)
         clear_undeliverable(contact)
         session.add(contact)
+        deps.react(session, [ContactChanged(contact.id or 0, conversation_id)])
         session.commit()
     return _redirect(f"/inbox/{conversation_id}")
