@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 from bridge import autoreplies, jobs
 from bridge.context import Context
 from bridge.db import batch_memo
+from bridge.email_confirmation import send_confirmation
 from bridge.i18n import language_or_default
 from bridge.mail_files import operator_file_views, small_files, visitor_file_views
 from bridge.mailer import Envelope, contact_label, message_view, send_templated
@@ -34,6 +35,8 @@ HISTORY = 10
 def react(session: Session, context: Context, events: list[ev.Event]) -> None:
     """Turn domain events into effects, in the caller's transaction."""
     for event in events:
+        if isinstance(event, ev.EmailClaimed):
+            send_confirmation(session, context, event)
         if not isinstance(event, ev.MessagePosted) or event.is_note:
             continue
         if event.author_kind == AuthorKind.VISITOR:

@@ -27,6 +27,7 @@ from bridge.operator_mail import apply_operator_reply
 from bridge.routing import OperatorProof, Rejected, Route, RouteKind, route
 from chatcore import events as ev
 from chatcore.files import NewAttachment
+from chatcore.identity import verified_contact
 from chatcore.models import (
     Contact,
     Conversation,
@@ -341,10 +342,16 @@ def _visitor_conversation(
 ) -> tuple[Conversation, list[ev.Event]]:
     if found.kind is RouteKind.VISITOR_REPLY:
         return desk.get_conversation(found.conversation_id or 0), []
-    contact = session.exec(_CONTACT_BY_EMAIL, params={"email": mail.from_address}).first()
+    # Only a verified address names a contact: one typed into the chat is a claim and never gets mail.
+    contact = verified_contact(session, mail.from_address)
     if contact is None:
+        address = mail.from_address or None
         contact = Contact(
-            name=mail.from_name, email=mail.from_address or None, first_seen=desk.now, last_seen=desk.now
+            name=mail.from_name,
+            email=address,
+            email_verified_at=desk.now if address else None,  # the mail came from it
+            first_seen=desk.now,
+            last_seen=desk.now,
         )
         session.add(contact)
         session.flush()
@@ -353,7 +360,6 @@ def _visitor_conversation(
 
 
 _ALL_OPERATORS = select(Operator)
-_CONTACT_BY_EMAIL = select(Contact).where(col(Contact.email) == bindparam("email"))
 
 
 def _store_files(context: Context, mail: ParsedMail) -> tuple[NewAttachment, ...]:

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from bridge.tokens import Party, Token, TokenCodec
+from chatcore.identity import is_verified
 from chatcore.models import Contact, Conversation, MessageId, Operator
 from inbound.dkim_check import DnsFunc, check_dkim
 from inbound.parse import ParsedMail
@@ -118,7 +119,7 @@ def _require_dkim(
 
 def _as_visitor(session: Session, conversation: Conversation, mail: ParsedMail, via: str) -> Route:
     contact = session.get(Contact, conversation.contact_id)
-    known = (contact.email or "").lower() if contact else ""
+    known = contact.email or "" if contact and is_verified(contact) else ""  # a claim proves nothing
     return Route(
         RouteKind.VISITOR_REPLY,
         conversation.id,

@@ -60,6 +60,14 @@ class ConversationRead:
     last_read_message_id: int
 
 
+@dataclass(frozen=True)
+class EmailClaimed:
+    """A visitor typed an address into the chat: it is unverified until its owner confirms it."""
+
+    contact_id: int
+    address: str
+
+
 Event = (
     ConversationStarted
     | MessagePosted
@@ -69,4 +77,5 @@ Event = (
     | ConversationUntagged
     | ConversationAssigned
     | ConversationRead
+    | EmailClaimed
 )

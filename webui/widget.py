@@ -11,12 +11,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from chatcore.contacts import change_email
 from chatcore.errors import DomainError
-from chatcore.events import Event
+from chatcore.events import EmailClaimed, Event
 from chatcore.files import attachments_by_message
+from chatcore.identity import claim_email
 from chatcore.models import AuthorKind, Contact, Conversation, ConversationStatus, Message, Operator, Source
 from chatcore.services import Desk, NewMessage
+from webui import email_confirm
 from webui.deps import WebDeps
 from webui.file_views import visitor_json
 from webui.pages import render
@@ -31,6 +32,7 @@ def routes() -> list[Route]:
         Route("/demo", demo_page),
         Route("/api/widget/messages", post_message, methods=["POST"]),
         Route("/api/widget/messages", list_messages, methods=["GET"]),
+        *email_confirm.routes(),
     ]
 
 
@@ -87,14 +89,14 @@ def _post(session: Session, deps: WebDeps, visitor_id: str, text: str, name: str
         contact = Contact(visitor_id=visitor_id, first_seen=now, last_seen=now, language=deps.language)
     contact.last_seen = now
     contact.name = name or contact.name
-    if email:
-        change_email(contact, email.lower())
+    claimed = bool(email) and claim_email(contact, email)  # a claim until its owner confirms it
     session.add(contact)
     session.flush()
     conversation = _current_conversation(session, contact)
-    events: list[Event] = []
+    events: list[Event] = [EmailClaimed(contact.id or 0, email)] if claimed else []
     if conversation is None:
-        conversation, events = desk.start_conversation(contact, Source.CHAT, text[:80])
+        conversation, started = desk.start_conversation(contact, Source.CHAT, text[:80])
+        events += started
     events += desk.post_visitor_message(conversation, NewMessage(text=text, source=Source.CHAT))
     deps.react(session, events)
     message = session.exec(
@@ -105,7 +107,10 @@ def _post(session: Session, deps: WebDeps, visitor_id: str, text: str, name: str
 
 
 def _current_conversation(session: Session, contact: Contact) -> Conversation | None:
-    query = select(Conversation).where(Conversation.contact_id == contact.id)
+    """The chat this visitor started: never a conversation that came by mail to the same contact."""
+    query = select(Conversation).where(
+        Conversation.contact_id == contact.id, Conversation.channel == Source.CHAT
+    )
     ordered = query.order_by(
         (col(Conversation.status) == ConversationStatus.OPEN).desc(), col(Conversation.updated_at).desc()
     )
