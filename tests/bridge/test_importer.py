@@ -55,7 +55,7 @@ OTHER = mail("third@example.net", "Invoice", "Where is my invoice?", "Tue, 10 Ma
 def config(tmp_path: Path, db_url: str) -> Path:
     path = tmp_path / "config.toml"
     path.write_text(
-        f'[site]\nsecret_key = "k"\n[database]\nurl = "{db_url}"\n'
+        f'[site]\nsecret_key = "k-0123456789abcdefghijklmnopqrstuvwxyz"\n[database]\nurl = "{db_url}"\n'
         f'[mail]\naddress = "support@example.com"\n[outbound]\nmaildir = "out"\n',
         encoding="utf-8",
     )
