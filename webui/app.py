@@ -45,5 +45,6 @@ def create_app(deps: WebDeps) -> Starlette:
         ],
     )
     app.state.deps = deps
+    app.state.widget_limits = widget.WidgetLimits.for_keys([deps.secret_key])
     app.state.pages = make_environment(deps.templates_dir)
     return app

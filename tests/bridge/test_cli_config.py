@@ -70,15 +70,15 @@ def test_init_without_a_config_writes_the_local_one_not_over_the_example(
     ],
 )
 @pytest.mark.parametrize(
-    "command", [["migrate"], ["operator", "add", "a@example.com", "--no-email"], ["operator", "password", "a@x.io"]]
+    "command",
+    [["migrate"], ["operator", "add", "a@example.com", "--no-email"], ["operator", "password", "a@x.io"]],
 )
 def test_a_placeholder_or_short_key_is_refused_in_one_line(
     here: Path, capsys: pytest.CaptureFixture[str], key: str, says: str, command: list[str]
 ) -> None:
     write(here / "config.toml", "refused.db", key)
     assert main(command) == 2
-    out, err = capsys.readouterr()
-    [line] = err.splitlines()
+    [line] = capsys.readouterr().err.splitlines()
     assert line.startswith(f"relaydesk: {says}")
     assert not (here / "refused.db").exists(), "nothing was done with the weak key"
 

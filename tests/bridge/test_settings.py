@@ -215,7 +215,8 @@ def test_cli_prints_one_line_per_problem_and_exits_2(
 ) -> None:
     config = tmp_path / "config.toml"
     config.write_text(
-        '[site]\nsecret_key = "k-0123456789abcdefghijklmnopqrstuvwxyz"\n[outbound]\nport = "abc"\n[notifications]\noperator_email_delay = "soon"\n'
+        f'[site]\nsecret_key = "{KEY}"\n'
+        '[outbound]\nport = "abc"\n[notifications]\noperator_email_delay = "soon"\n'
         '[mail]\naddress = "nobody"\n',
         encoding="utf-8",
     )

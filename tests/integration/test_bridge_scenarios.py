@@ -66,6 +66,7 @@ def desk(tmp_path: Path, db_url: str, sink: SmtpSink) -> Iterator[Desk]:
 def visitor_writes(chat: httpx.Client, text: str) -> None:
     posted = chat.post("/api/widget/messages", json={"text": text, "name": "Ann", "email": "ann@example.org"})
     assert posted.status_code == 201, posted.text
+    assert posted.json()["message"]["text"] == text
 
 
 def mails_to(sink: SmtpSink, address: str) -> list[SunkMail]:

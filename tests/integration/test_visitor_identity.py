@@ -88,10 +88,9 @@ def test_a_claimed_address_does_not_take_over_the_mail_of_its_owner(
     assert len(mails_to(sink, VICTIM)) == 1, "a repeated claim sends no second confirmation"
 
     # Olga answers both. The answer to the mail goes to the real address, with its own subject ...
-    send_mail(desk.smtp_port, "Olga <olga@example.com>", reply_address(about_mail), "Re: numbers", "Got it, CEO")
-    send_mail(
-        desk.smtp_port, "Olga <olga@example.com>", reply_address(attacker_notification), "Re: hi", "To the chat"
-    )
+    olga = "Olga <olga@example.com>"
+    send_mail(desk.smtp_port, olga, reply_address(about_mail), "Re: numbers", "Got it, CEO")
+    send_mail(desk.smtp_port, olga, reply_address(attacker_notification), "Re: hi", "To the chat")
     answered = [m for m in sink.wait_for(2, VICTIM) if "Got it, CEO" in m.body()]
     assert len(answered) == 1
     assert answered[0].message["Subject"] == "Re: Quarterly numbers"

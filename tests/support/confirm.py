@@ -39,6 +39,8 @@ def confirm_over_http(base_url: str, mail_text: str) -> None:
     with httpx.Client(base_url=base_url) as browser:
         page = browser.get(found.group(1))
         token = _CSRF.search(page.text)
-        assert page.status_code == 200 and token is not None, page.text
+        assert page.status_code == 200, page.text
+        assert token is not None
         done = browser.post(found.group(1), data={"csrf": token.group(1)})
-        assert done.status_code == 200 and "Address confirmed" in done.text, done.text
+        assert done.status_code == 200, done.text
+        assert "Address confirmed" in done.text
