@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
-from bridge import autoreplies, jobs
+from bridge import autoreplies, digest, jobs
 from bridge.context import Context
 from bridge.db import batch_memo
 from bridge.email_confirmation import send_confirmation
@@ -21,6 +21,7 @@ from chatcore.models import (
     Contact,
     Conversation,
     Job,
+    JobStatus,
     Message,
     Operator,
     ReadMark,
@@ -96,17 +97,59 @@ def _schedule_visitor_email(session: Session, context: Context, event: ev.Messag
 
 
 def notify_operator(session: Session, context: Context, job: Job) -> None:
-    conversation = session.get(Conversation, job.payload["conversation_id"])
+    """One email per operator per burst: the conversation of this job alone, or, when other new
+    conversations came within the delay, one digest listing them all (not one email each)."""
     operator = session.get(Operator, job.payload["operator_id"])
-    if conversation is None or operator is None or not operator.active or not operator.notify_email:
+    if operator is None or not operator.active or not operator.notify_email:
         return
+    burst = [job.payload["conversation_id"], *_take_burst(session, context, operator, job)]
+    waiting = [found for found in (_unread_for(session, operator, cid) for cid in burst) if found]
+    if len(waiting) == 1:
+        _send_notification(session, context, operator, waiting[0])
+    elif waiting:
+        digest.send_digest(session, context, operator, waiting)
+
+
+def _take_burst(session: Session, context: Context, operator: Operator, job: Job) -> list[int]:
+    """The other notifications this operator has pending within one delay from now, taken over (and
+    marked done) by this job; rows another worker holds are left to it."""
+    horizon = context.clock.now() + context.settings.notifications.operator_email_delay
+    query = (
+        select(Job)
+        .where(
+            col(Job.kind) == NOTIFY_OPERATOR,
+            col(Job.status) == JobStatus.PENDING,
+            col(Job.id) != job.id,
+            col(Job.key).like(f"{NOTIFY_OPERATOR}:%:{operator.id}"),
+            col(Job.due_at) <= horizon,
+        )
+        .order_by(col(Job.id))
+        .limit(digest.MAX_CONVERSATIONS - 1)
+        .with_for_update(skip_locked=True)
+    )
+    taken = list(session.exec(query))
+    for other in taken:
+        other.status = JobStatus.DONE
+        session.add(other)
+    return [int(other.payload["conversation_id"]) for other in taken]
+
+
+def _unread_for(session: Session, operator: Operator, conversation_id: int) -> digest.Waiting | None:
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None:
+        return None
     mark = session.get(ReadMark, (operator.id, conversation.id)) or ReadMark(
         operator_id=operator.id or 0, conversation_id=conversation.id or 0
     )
     after = max(mark.last_read_message_id, mark.last_emailed_message_id)
     unread = _messages(session, conversation, after, authors=(AuthorKind.VISITOR,))
-    if not unread:
-        return
+    return digest.Waiting(conversation, mark, unread) if unread else None
+
+
+def _send_notification(
+    session: Session, context: Context, operator: Operator, waiting: digest.Waiting
+) -> None:
+    conversation, mark, unread = waiting.conversation, waiting.mark, waiting.unread
     contact = session.get(Contact, conversation.contact_id)
     assert contact is not None
     history = _messages(session, conversation, 0, authors=None)[-HISTORY:]
