@@ -23,7 +23,7 @@ from bridge.context import Context
 from bridge.db import begin_batch, transaction
 from bridge.inbound_store import is_imported
 from bridge.mailer import remember_message_id
-from bridge.operator_mail import apply_operator_reply
+from bridge.operator_mail import apply_operator_reply, dkim_for_commands
 from bridge.routing import OperatorProof, Rejected, Route, RouteKind, route
 from chatcore import events as ev
 from chatcore.files import NewAttachment
@@ -128,6 +128,8 @@ def route_mail(item: Item, session: Session, context: Context) -> Item:
         raw=item.raw,
         require_dkim=context.settings.mail.require_dkim_for_operators,
         dnsfunc=context.dkim_dns,
+        now=context.clock.now(),
+        max_age=None if item.quiet else context.settings.mail.operator_reply_max_age,
     )
     try:
         found = route(
@@ -311,7 +313,10 @@ def _store_message(item: Item, session: Session, context: Context, found: Route)
         operator = session.get(Operator, found.operator_id)
         assert operator is not None
         tell = not item.quiet
-        applied = apply_operator_reply(session, context, desk, conversation, operator, new, tell=tell)
+        check = None if item.quiet else dkim_for_commands(context, item.raw, mail.from_address)
+        applied = apply_operator_reply(
+            session, context, desk, conversation, operator, new, tell=tell, commands_refused=check
+        )
         if applied is None:
             told = "" if item.quiet else "; the operator was told why"
             return replace(item, outcome=f"operator reply refused{told}")

@@ -100,6 +100,16 @@ class MailSettings(BaseModel):
     address: str = "support@example.com"
     from_name: str = "Support"
     require_dkim_for_operators: StrictBool = False
+    operator_reply_max_age: timedelta = timedelta(days=30)  # an operator's reply address expires after this
+
+    _age = field_validator("operator_reply_max_age", mode="before")(classmethod(lambda cls, v: _duration(v)))
+
+    @field_validator("operator_reply_max_age")
+    @classmethod
+    def _at_least_a_day(cls, value: timedelta) -> timedelta:
+        if value < timedelta(days=1):
+            raise ValueError("must be at least 1d (reply addresses are dated by the day)")
+        return value
 
     @field_validator("address")
     @classmethod

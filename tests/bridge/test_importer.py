@@ -180,7 +180,7 @@ def test_import_is_quiet_no_notification_autoreply_or_email(
     with Session(engine) as session:
         add_operator(session, "olga@example.com", now=ManualClock().now(), name="Olga")
         session.commit()
-    codec = TokenCodec(["k"])
+    codec = TokenCodec(["k-0123456789abcdefghijklmnopqrstuvwxyz"])
     olga = codec.reply_address("support@example.com", Token(Party.OPERATOR, 1, 1))
     box = mailbox.mbox(tmp_path / "history.mbox", create=True)
     late = "Mon, 20 Mar 2026 09:00:00 +0300"
