@@ -36,10 +36,11 @@ def is_verified(contact: Contact) -> bool:
 
 
 def claim_email(contact: Contact, address: str) -> bool:
-    """The visitor says this is their address. True when it is a new claim, one to confirm by mail."""
+    """The visitor says this is their address. True when it is unconfirmed, so its owner is to be asked
+    (the confirmation mail is rate-limited, so saying it again and again sends no more)."""
     wanted = address.strip().lower()
     if (contact.email or "") == wanted:
-        return False
+        return contact.email_verified_at is None
     change_email(contact, wanted)
     contact.email_verified_at = None
     return True
