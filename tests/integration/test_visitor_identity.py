@@ -78,9 +78,10 @@ def test_a_claimed_address_does_not_take_over_the_mail_of_its_owner(
     assert "/confirm-email/" in confirmation.body()
 
     # The real owner writes by mail: a conversation of its own, which the attacker's chat never shows.
+    # (One after the other: two new conversations within the delay would come as one digest.)
+    attacker_notification = notification_about(sink, ATTACKER_TEXT)
     send_mail(desk.smtp_port, f"CEO <{VICTIM}>", "support@example.com", "Quarterly numbers", "Revenue: 42")
     about_mail = notification_about(sink, "Revenue: 42")
-    attacker_notification = notification_about(sink, ATTACKER_TEXT)
     assert [m["text"] for m in chat_messages(attacker)] == [ATTACKER_TEXT]
     again = attacker.post("/api/widget/messages", json={"text": "ATTACKER again", "email": VICTIM})
     assert again.status_code == 201
