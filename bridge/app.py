@@ -82,6 +82,7 @@ def build_web_app(context: Context) -> Starlette:
             https_only=settings.site.base_url.startswith("https://"),
             max_avatar_size=settings.uploads.max_avatar_size,
             mail_address=settings.mail.address,
+            previous_secret_keys=settings.site.previous_secret_keys,
         )
     )
 

@@ -44,3 +44,4 @@ class WebDeps:
     https_only: bool = False
     max_avatar_size: int = 1024 * 1024
     mail_address: str = ""  # the desk's own address, which no operator may claim
+    previous_secret_keys: tuple[str, ...] = ()  # still accepted for signed values (key rotation)

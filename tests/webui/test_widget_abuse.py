@@ -95,3 +95,16 @@ def test_a_bucket_refills_with_time() -> None:
     assert limiter.take("b") == 0.0, "each key has its own bucket"
     now[0] = 2.0
     assert limiter.take("a") == 0.0
+
+
+def test_a_visitor_keeps_their_chat_through_a_key_rotation(client: TestClient, context: Context) -> None:
+    post(client, "Before the rotation")
+    cookie = str(client.cookies.get("rd_visitor"))
+    old = context.settings.site.secret_key
+    site = context.settings.site.model_copy(
+        update={"secret_key": "rotated-0123456789abcdefghijklmnopqrstuvw", "previous_secret_keys": (old,)}
+    )
+    rotated = replace(context, settings=context.settings.model_copy(update={"site": site}))
+    app = build_web_app(rotated)
+    with TestClient(app, base_url="http://desk.test", cookies={"rd_visitor": cookie}) as again:
+        assert shown(again) == ["Before the rotation"]
