@@ -93,6 +93,7 @@ def build_web_app(context: Context, hub: EventHub | None = None) -> Starlette:
             mail_address=settings.mail.address,
             read_engine=reads(context.engine),
             events=hub or build_event_hub(context),
+            previous_secret_keys=settings.site.previous_secret_keys,
         )
     )
 

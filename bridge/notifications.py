@@ -6,9 +6,10 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
-from bridge import autoreplies, event_log, jobs
+from bridge import autoreplies, digest, event_log, jobs
 from bridge.context import Context
 from bridge.db import batch_memo
+from bridge.email_confirmation import send_confirmation
 from bridge.i18n import language_or_default
 from bridge.mail_files import operator_file_views, small_files, visitor_file_views
 from bridge.mailer import Envelope, contact_label, message_view, send_templated
@@ -20,6 +21,7 @@ from chatcore.models import (
     Contact,
     Conversation,
     Job,
+    JobStatus,
     Message,
     Operator,
     ReadMark,
@@ -37,6 +39,8 @@ def react(session: Session, context: Context, events: list[ev.Event]) -> None:
     stream reads), notifications and autoreplies."""
     event_log.record(session, events, context.clock.now())
     for event in events:
+        if isinstance(event, ev.EmailClaimed):
+            send_confirmation(session, context, event)
         if not isinstance(event, ev.MessagePosted) or event.is_note:
             continue
         if event.author_kind == AuthorKind.VISITOR:
@@ -94,26 +98,67 @@ def _schedule_visitor_email(session: Session, context: Context, event: ev.Messag
 
 def notify_operators(session: Session, context: Context, job: Job) -> None:
     """Whoever should hear about the conversation now: its assignee at this moment, or everyone when it
-    has none (a dialog assigned or handed over since the message follows its new owner). An operator
-    who has read it in the meantime is skipped. Jobs queued by older versions name one operator: they
-    are treated the same way, and the later ones find everything already emailed."""
-    conversation = session.get(Conversation, job.payload["conversation_id"])
-    if conversation is None:
-        return
-    for operator in operators_to_notify(session, conversation):
-        _notify_operator(session, context, conversation, operator)
+    has none (a dialog assigned or handed over since the message follows its new owner); an operator who
+    has read it in the meantime is skipped. Other conversations' notifications due within one delay are
+    taken over by this job, so each operator gets one email per burst: the conversation alone, or one
+    digest listing them all. Jobs queued by older versions name one operator: they are treated the same
+    way, and the later ones find everything already emailed."""
+    burst = dict.fromkeys([int(job.payload["conversation_id"]), *_take_burst(session, context, job)])
+    conversations = [found for found in (session.get(Conversation, cid) for cid in burst) if found]
+    for operator, theirs in _recipients(session, conversations):
+        waiting = [found for found in (_unread_for(session, operator, c) for c in theirs) if found]
+        if len(waiting) == 1:
+            _send_notification(session, context, operator, waiting[0])
+        elif waiting:
+            digest.send_digest(session, context, operator, waiting)
 
 
-def _notify_operator(
-    session: Session, context: Context, conversation: Conversation, operator: Operator
-) -> None:
+def _recipients(
+    session: Session, conversations: list[Conversation]
+) -> list[tuple[Operator, list[Conversation]]]:
+    found: dict[int, tuple[Operator, list[Conversation]]] = {}
+    for conversation in conversations:
+        for operator in operators_to_notify(session, conversation):
+            found.setdefault(operator.id or 0, (operator, []))[1].append(conversation)
+    return list(found.values())
+
+
+def _take_burst(session: Session, context: Context, job: Job) -> list[int]:
+    """The other operator notifications pending within one delay from now, taken over (and marked
+    done) by this job; rows another worker holds are left to it."""
+    horizon = context.clock.now() + context.settings.notifications.operator_email_delay
+    query = (
+        select(Job)
+        .where(
+            col(Job.kind) == NOTIFY_OPERATOR,
+            col(Job.status) == JobStatus.PENDING,
+            col(Job.id) != job.id,
+            col(Job.due_at) <= horizon,
+        )
+        .order_by(col(Job.id))
+        .limit(digest.MAX_CONVERSATIONS - 1)
+        .with_for_update(skip_locked=True)
+    )
+    taken = list(session.exec(query))
+    for other in taken:
+        other.status = JobStatus.DONE
+        session.add(other)
+    return [int(other.payload["conversation_id"]) for other in taken]
+
+
+def _unread_for(session: Session, operator: Operator, conversation: Conversation) -> digest.Waiting | None:
     mark = session.get(ReadMark, (operator.id, conversation.id)) or ReadMark(
         operator_id=operator.id or 0, conversation_id=conversation.id or 0
     )
     after = max(mark.last_read_message_id, mark.last_emailed_message_id)
     unread = _messages(session, conversation, after, authors=(AuthorKind.VISITOR,))
-    if not unread:
-        return
+    return digest.Waiting(conversation, mark, unread) if unread else None
+
+
+def _send_notification(
+    session: Session, context: Context, operator: Operator, waiting: digest.Waiting
+) -> None:
+    conversation, mark, unread = waiting.conversation, waiting.mark, waiting.unread
     contact = session.get(Contact, conversation.contact_id)
     assert contact is not None
     history = _messages(session, conversation, 0, authors=None)[-HISTORY:]

@@ -23,10 +23,11 @@ from bridge.context import Context
 from bridge.db import begin_batch, transaction
 from bridge.inbound_store import is_imported
 from bridge.mailer import remember_message_id
-from bridge.operator_mail import apply_operator_reply
+from bridge.operator_mail import apply_operator_reply, dkim_for_commands
 from bridge.routing import OperatorProof, Rejected, Route, RouteKind, route
 from chatcore import events as ev
 from chatcore.files import NewAttachment
+from chatcore.identity import verified_contact
 from chatcore.models import (
     Contact,
     Conversation,
@@ -128,6 +129,8 @@ def route_mail(item: Item, session: Session, context: Context) -> Item:
         raw=item.raw,
         require_dkim=context.settings.mail.require_dkim_for_operators,
         dnsfunc=context.dkim_dns,
+        now=context.clock.now(),
+        max_age=None if item.quiet else context.settings.mail.operator_reply_max_age,
     )
     try:
         found = route(
@@ -316,7 +319,10 @@ def _store_message(item: Item, session: Session, context: Context, found: Route)
         operator = session.get(Operator, found.operator_id)
         assert operator is not None
         tell = not item.quiet
-        applied = apply_operator_reply(session, context, desk, conversation, operator, new, tell=tell)
+        check = None if item.quiet else dkim_for_commands(context, item.raw, mail.from_address)
+        applied = apply_operator_reply(
+            session, context, desk, conversation, operator, new, tell=tell, commands_refused=check
+        )
         if applied is None:
             told = "" if item.quiet else "; the operator was told why"
             return replace(item, outcome=f"operator reply refused{told}")
@@ -347,10 +353,16 @@ def _visitor_conversation(
 ) -> tuple[Conversation, list[ev.Event]]:
     if found.kind is RouteKind.VISITOR_REPLY:
         return desk.get_conversation(found.conversation_id or 0), []
-    contact = session.exec(_CONTACT_BY_EMAIL, params={"email": mail.from_address}).first()
+    # Only a verified address names a contact: one typed into the chat is a claim and never gets mail.
+    contact = verified_contact(session, mail.from_address)
     if contact is None:
+        address = mail.from_address or None
         contact = Contact(
-            name=mail.from_name, email=mail.from_address or None, first_seen=desk.now, last_seen=desk.now
+            name=mail.from_name,
+            email=address,
+            email_verified_at=desk.now if address else None,  # the mail came from it
+            first_seen=desk.now,
+            last_seen=desk.now,
         )
         session.add(contact)
         session.flush()
@@ -359,7 +371,6 @@ def _visitor_conversation(
 
 
 _ALL_OPERATORS = select(Operator)
-_CONTACT_BY_EMAIL = select(Contact).where(col(Contact.email) == bindparam("email"))
 
 
 def _store_files(context: Context, mail: ParsedMail) -> tuple[NewAttachment, ...]:

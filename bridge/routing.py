@@ -4,12 +4,14 @@ in In-Reply-To/References, any stored Message-ID, else a new conversation for th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from bridge.tokens import Party, Token, TokenCodec
+from chatcore.identity import is_verified
 from chatcore.models import Contact, Conversation, MessageId, Operator
 from inbound.dkim_check import DnsFunc, check_dkim
 from inbound.parse import ParsedMail
@@ -36,11 +38,14 @@ class Rejected(Exception):
 
 @dataclass(frozen=True)
 class OperatorProof:
-    """What an operator reply must prove beyond its sender address: a DKIM signature for its domain."""
+    """What an operator reply must prove beyond its sender address: a reply address young enough, and
+    (when required) a DKIM signature for its domain."""
 
     raw: bytes
     require_dkim: bool = False
     dnsfunc: DnsFunc | None = None  # None is dkimpy's own DNS lookup
+    now: datetime | None = None
+    max_age: timedelta | None = None  # None: reply addresses do not expire
 
 
 @dataclass(frozen=True)
@@ -101,10 +106,34 @@ def _by_token(
                 notify_operator_id=operator.id,
                 conversation_id=conversation.id,
             )
+        if proof is not None:
+            _require_fresh(proof, token, operator.id, conversation.id)
         if proof is not None and proof.require_dkim:
             _require_dkim(proof, mail, operator.id, conversation.id)
         return Route(RouteKind.OPERATOR_REPLY, conversation.id, operator_id=operator.id, via=via)
     return _as_visitor(session, conversation, mail, via=via)
+
+
+def _require_fresh(
+    proof: OperatorProof, token: Token, operator_id: int | None, conversation_id: int | None
+) -> None:
+    """A leaked reply address stops working: operator addresses expire after `max_age`."""
+    if proof.now is None or proof.max_age is None:
+        return
+    issued = token.issued_on()
+    days = proof.max_age.days
+    if issued is None:
+        why = "this reply address is from before reply addresses expired"
+    elif proof.now.date() - issued <= proof.max_age:
+        return
+    else:
+        why = f"this reply address was issued on {issued.isoformat()} and expired after {days} days"
+    raise Rejected(
+        f"{why}; reply to the latest email about this conversation (its reply address is current), "
+        "or answer in the inbox",
+        notify_operator_id=operator_id,
+        conversation_id=conversation_id,
+    )
 
 
 def _require_dkim(
@@ -118,7 +147,7 @@ def _require_dkim(
 
 def _as_visitor(session: Session, conversation: Conversation, mail: ParsedMail, via: str) -> Route:
     contact = session.get(Contact, conversation.contact_id)
-    known = (contact.email or "").lower() if contact else ""
+    known = contact.email or "" if contact and is_verified(contact) else ""  # a claim proves nothing
     return Route(
         RouteKind.VISITOR_REPLY,
         conversation.id,

@@ -91,6 +91,14 @@ class DeliveryChanged:
     status: str
 
 
+@dataclass(frozen=True)
+class EmailClaimed:
+    """A visitor typed an address into the chat: it is unverified until its owner confirms it."""
+
+    contact_id: int
+    address: str
+
+
 Event = (
     ConversationStarted
     | MessagePosted
@@ -103,6 +111,7 @@ Event = (
     | SavedReplyChanged
     | ContactChanged
     | DeliveryChanged
+    | EmailClaimed
 )
 
 # The names events carry in the event log and on the streams (a contract for outside clients).
@@ -118,6 +127,7 @@ EVENT_TYPES: dict[type[Any], str] = {
     ContactChanged: "contact_changed",
     DeliveryChanged: "delivery_changed",
     SavedReplyChanged: "saved_reply_changed",
+    EmailClaimed: "email_claimed",
 }
 
 

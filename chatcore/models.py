@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, UniqueConstraint, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -85,6 +85,16 @@ class Operator(SQLModel, table=True):
 
 
 class Contact(SQLModel, table=True):
+    # One contact per verified address (stored case-folded); claimed, unverified addresses may repeat.
+    __table_args__ = (
+        Index(
+            "ux_contact_verified_email",
+            "email",
+            unique=True,
+            sqlite_where=text("email_verified_at IS NOT NULL"),
+            postgresql_where=text("email_verified_at IS NOT NULL"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     name: str = ""
     email: str | None = Field(default=None, index=True)
@@ -97,6 +107,8 @@ class Contact(SQLModel, table=True):
     last_seen: datetime = _when()
     undeliverable_at: datetime | None = _when(nullable=True)  # when mail to `email` last bounced for good
     undeliverable_reason: str = ""
+    # None: `email` is only a claim typed into the chat; set when mail came from it or the owner confirmed it
+    email_verified_at: datetime | None = _when(nullable=True)
 
 
 class ContactEvent(SQLModel, table=True):

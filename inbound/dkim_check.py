@@ -11,8 +11,22 @@ from dataclasses import dataclass
 from typing import Any
 
 import dkim
+import dns.exception
+import dns.resolver
 
 DnsFunc = Callable[..., bytes | None]
+DomainProbe = Callable[[str], bool]  # does this domain publish DKIM keys?
+# Names that can never publish keys (RFC 2606, RFC 6761): no DNS question is asked for them.
+_RESERVED_SUFFIXES = (
+    "example",
+    "test",
+    "invalid",
+    "localhost",
+    "local",
+    "example.com",
+    "example.net",
+    "example.org",
+)
 
 
 @dataclass(frozen=True)
@@ -57,3 +71,19 @@ def _aligned(signer_domain: str, sender_domain: str) -> bool:
     if not signer_domain or not sender_domain:
         return False
     return sender_domain == signer_domain or sender_domain.endswith(f".{signer_domain}")
+
+
+def publishes_dkim(domain: str, lifetime: float = 3.0) -> bool:
+    """Whether `domain` publishes DKIM keys: its `_domainkey` name exists. A name with records below it
+    answers NOERROR, one without answers NXDOMAIN (RFC 8020). A DNS failure counts as publishing, so
+    a forger cannot skip the check by making it fail; reserved names never publish."""
+    name = domain.lower().rstrip(".")
+    if not name or any(name == s or name.endswith(f".{s}") for s in _RESERVED_SUFFIXES):
+        return False
+    try:
+        dns.resolver.resolve(f"_domainkey.{name}", "TXT", lifetime=lifetime)
+    except dns.resolver.NXDOMAIN:
+        return False
+    except (dns.resolver.NoAnswer, dns.exception.DNSException):
+        return True
+    return True

@@ -93,5 +93,6 @@ def create_app(deps: WebDeps) -> Starlette:
     app.state.deps = deps
     app.state.passwords = PasswordWork()
     app.state.login_throttle = LoginThrottle()
+    app.state.widget_limits = widget.WidgetLimits.for_keys([deps.secret_key, *deps.previous_secret_keys])
     app.state.pages = make_environment(deps.templates_dir)
     return app

@@ -63,5 +63,7 @@ class WebDeps:
     def read_session(self) -> Session:
         """A session for work that only reads; writes go through a session on `engine`."""
         return Session(self.read_engine or self.engine, expire_on_commit=False)
+
     events: EventFeed | None = None  # the live streams' source; None: they answer 503
     event_heartbeat: float = 15.0  # seconds between comment lines on an idle stream
+    previous_secret_keys: tuple[str, ...] = ()  # still accepted for signed values (key rotation)

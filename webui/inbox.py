@@ -11,10 +11,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from chatcore.contacts import change_email, checked_address, clear_undeliverable
+from chatcore.contacts import checked_address, clear_undeliverable
 from chatcore.errors import DomainError
 from chatcore.events import ContactChanged
 from chatcore.files import attachments_by_message, size_parts
+from chatcore.identity import verify_email
 from chatcore.models import Contact, Conversation, ConversationStatus, Message, Operator, ReadMark, Source
 from chatcore.services import Desk, NewMessage
 from webui.auth import csrf_ok, signed_in_operator
@@ -191,7 +192,7 @@ async def contact_email_submit(request: Request) -> Response:
         contact = session.get(Contact, conversation.contact_id) if conversation else None
         if contact is None:
             return render(request, "not_found.html", {}, 404)
-        change_email(contact, address)
+        contact = verify_email(session, contact, address, deps.clock.now())  # the operator vouches for it
         clear_undeliverable(contact)
         session.add(contact)
         deps.react(session, [ContactChanged(contact.id or 0, conversation_id)])

@@ -18,7 +18,7 @@ from chatcore.events import LoggedEvent
 from chatcore.models import Contact
 from webui.deps import WebDeps
 from webui.sse import BadCursor, event_stream, json_text, resume_cursor
-from webui.widget import VISITOR_COOKIE
+from webui.widget import VISITOR_COOKIE, WidgetLimits
 
 
 def routes() -> list[Route]:
@@ -26,8 +26,10 @@ def routes() -> list[Route]:
 
 
 def visitor_of(request: Request) -> str | None:
-    """The widget visitor's id from their cookie. The one place a visitor stream identifies who asks."""
-    return request.cookies.get(VISITOR_COOKIE) or None
+    """The widget visitor's id from their signed cookie (a planted or altered one names nobody). The one
+    place a visitor stream identifies who asks."""
+    limits: WidgetLimits = request.app.state.widget_limits
+    return limits.ids.read(request.cookies.get(VISITOR_COOKIE))
 
 
 async def visitor_events(request: Request) -> Response:

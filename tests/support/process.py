@@ -18,6 +18,7 @@ import httpx
 from tests.support.dovecot import free_loopback_port
 
 REPO = Path(__file__).resolve().parents[2]
+SECRET_KEY = "integration-secret-0123456789abcdefghij"  # 32+ bytes: shorter keys are refused
 
 
 def toml_value(value: Any) -> str:
@@ -48,7 +49,11 @@ class RelaydeskProcess:
         self.smtp_port = free_loopback_port()
         self.config = workdir / "config.toml"
         sections: dict[str, dict[str, Any]] = {
-            "site": {"name": "Acme Help", "secret_key": "integration-secret", "base_url": "http://desk.test"},
+            "site": {
+                "name": "Acme Help",
+                "secret_key": SECRET_KEY,
+                "base_url": "http://desk.test",
+            },
             "web": {"host": "127.0.0.1", "port": self.web_port},
             "database": {"url": database_url},
             "mail": {"address": "support@example.com", "from_name": "Acme Support"},

@@ -212,9 +212,8 @@ def test_a_saved_alternate_address_may_answer_notifications(
         conversation, _ = Desk(session, context.clock.now()).start_conversation(contact, "chat", "Order")
         session.commit()
         conversation_id = conversation.id or 0
-    reply_to = context.codec.reply_address(
-        "support@example.com", Token(Party.OPERATOR, conversation_id, operator_id)
-    )
+    token = Token(Party.OPERATOR, conversation_id, operator_id).stamped(context.clock.now())
+    reply_to = context.codec.reply_address("support@example.com", token)
 
     def reply(key: str) -> str:
         raw = f"From: olga@home.example\r\nTo: {reply_to}\r\nSubject: Re\r\n\r\nOn its way.\r\n".encode()
