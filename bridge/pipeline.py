@@ -25,6 +25,7 @@ from bridge.inbound_store import is_imported
 from bridge.mailer import remember_message_id
 from bridge.operator_mail import apply_operator_reply
 from bridge.routing import OperatorProof, Rejected, Route, RouteKind, route
+from bridge.thread_join import join_into, remember_references
 from chatcore import events as ev
 from chatcore.files import NewAttachment
 from chatcore.models import (
@@ -317,7 +318,9 @@ def _store_message(item: Item, session: Session, context: Context, found: Route)
         events, thread_of = applied, operator.email
     else:
         conversation, events = _visitor_conversation(desk, session, mail, found)
+        events += join_into(session, context, desk, conversation, found.joins)
         events += desk.post_visitor_message(conversation, new)
+        remember_references(session, context, mail, conversation.id or 0)
         thread_of = mail.from_address
     if mail.message_id:
         remember_message_id(session, context, mail.message_id, conversation.id or 0, thread_of)

@@ -60,6 +60,14 @@ class ConversationRead:
     last_read_message_id: int
 
 
+@dataclass(frozen=True)
+class ConversationsJoined:
+    """`joined_id` turned out to be part of the same thread: everything of it is now in `conversation_id`."""
+
+    conversation_id: int
+    joined_id: int
+
+
 Event = (
     ConversationStarted
     | MessagePosted
@@ -69,4 +77,5 @@ Event = (
     | ConversationUntagged
     | ConversationAssigned
     | ConversationRead
+    | ConversationsJoined
 )
