@@ -37,6 +37,14 @@ class Rejected(Exception):
         self.conversation_id = conversation_id
 
 
+class TryLater(Exception):
+    """The mail cannot be placed now for a reason that may pass (a DNS timeout); it is tried again."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class OperatorProof:
     """What an operator reply must prove beyond its sender address: a DKIM signature for its domain."""
@@ -117,6 +125,8 @@ def _require_dkim(
 ) -> None:
     sender_domain = mail.from_address.rpartition("@")[2]
     verdict = check_dkim(proof.raw, sender_domain, proof.dnsfunc)
+    if verdict.temporary:
+        raise TryLater(verdict.reason)
     if not verdict.passed:
         raise Rejected(verdict.reason, notify_operator_id=operator_id, conversation_id=conversation_id)
 
