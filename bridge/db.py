@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Any, TypeVar, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Insert, event, inspect
+from sqlalchemy import Insert, event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
@@ -111,5 +112,33 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (creates every table on an empty database)."""
-    command.upgrade(alembic_config(engine), "head")
+    """Bring the schema to the newest revision (creates every table on an empty database).
+
+    Processes starting at once take turns: on PostgreSQL under an advisory lock, on SQLite under an
+    exclusive lock on a file beside the database. The second finds the schema up to date."""
+    with _migration_lock(engine):
+        command.upgrade(alembic_config(engine), "head")
+
+
+_MIGRATION_LOCK_KEY = 0x52444D47  # "RDMG": the advisory lock every Relaydesk process migrates under
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    if is_postgres(engine):
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+            connection.commit()
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+                connection.commit()
+        return
+    database = engine.url.database or ""
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate-lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes, also when the process dies
+        yield
