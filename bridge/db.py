@@ -46,8 +46,12 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin_immediate(connection: Any) -> None:
-    # Taking the write lock at BEGIN makes "claim a row" atomic across threads and processes.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Taking the write lock at BEGIN makes "claim a row" atomic across threads and processes;
+    # a read transaction (see `read_transaction`) takes none and reads a snapshot (WAL).
+    if connection.get_execution_options().get(_READ_ONLY):
+        connection.exec_driver_sql("BEGIN DEFERRED")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def is_postgres(engine: Engine) -> bool:
@@ -64,6 +68,24 @@ def transaction(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def read_transaction(engine: Engine) -> Iterator[Session]:
+    """A transaction that only reads, from one consistent snapshot, and blocks no writer: SQLite
+    begins it deferred (no write lock), PostgreSQL runs it REPEATABLE READ, READ ONLY."""
+    options: dict[str, Any] = {_READ_ONLY: True}
+    if is_postgres(engine):
+        options.update(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+    with (
+        engine.connect().execution_options(**options) as connection,
+        connection.begin(),
+        Session(bind=connection, expire_on_commit=False) as session,
+    ):
+        yield session
+
+
+_READ_ONLY = "relaydesk_read_only"
 
 
 def insert_new_statements(model: type[SQLModel], key: str) -> dict[str, Insert]:
