@@ -61,7 +61,7 @@ def join_conversations(
     _combine(keeper, joined, now)
     keeper.visitor_seen_message_id, keeper.visitor_emailed_message_id = seen, emailed
     joined.status, joined.merged_into_id = ConversationStatus.MERGED, keep_id
-    joined.message_count, joined.assignee_id, joined.updated_at = 0, None, now
+    joined.message_count, joined.assignee_id = 0, None
     session.add_all([keeper, joined])
     session.flush()
     return [ev.ConversationsJoined(keep_id, join_id), *Desk(session, now).post_system_message(keeper, note)]

@@ -106,7 +106,6 @@ def _post(session: Session, deps: WebDeps, visitor_id: str, text: str, name: str
 
 def _current_conversation(session: Session, contact: Contact) -> Conversation | None:
     query = select(Conversation).where(Conversation.contact_id == contact.id)
-    query = query.where(col(Conversation.status) != ConversationStatus.MERGED)  # joined into another
     ordered = query.order_by(
         (col(Conversation.status) == ConversationStatus.OPEN).desc(), col(Conversation.updated_at).desc()
     )
