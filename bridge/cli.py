@@ -13,14 +13,15 @@ import sys
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bridge import importer, quarantine
 from bridge.app import build_context
 from bridge.context import Context
 from bridge.db import migrate, read_session, transaction
+from bridge.export import export_rows
 from bridge.invitations import queue_invitation, set_password_url
 from bridge.serve import Role, serve
 from bridge.settings import Settings, SettingsError, load_settings
@@ -28,7 +29,7 @@ from chatcore import api_tokens
 from chatcore.autoreply import Channel, explain
 from chatcore.errors import FieldError
 from chatcore.hours import wall_to_utc
-from chatcore.models import Contact, Conversation, ConversationTag, Message, Operator, Tag
+from chatcore.models import Operator
 from chatcore.operator_sessions import deactivate
 from webui.auth import hash_password
 from webui.password_links import VALID_FOR
@@ -412,48 +413,6 @@ def _progress_writer(stream: TextIO) -> importer.Progress:
 
 def cmd_export(args: argparse.Namespace) -> int:
     context = _context(args)
-    with read_session(context.engine) as session:  # a long read that keeps the worker free to write
-        operators = {o.id: o.email for o in session.exec(select(Operator))}
-        for conversation in session.exec(select(Conversation).order_by(col(Conversation.id))):
-            print(json.dumps(_export_row(session, conversation, operators), ensure_ascii=False))
+    for row in export_rows(context.engine):
+        print(json.dumps(row, ensure_ascii=False))
     return 0
-
-
-def _export_row(
-    session: Session, conversation: Conversation, operators: dict[int | None, str]
-) -> dict[str, Any]:
-    contact = session.get(Contact, conversation.contact_id)
-    tags = session.exec(
-        select(Tag.name)
-        .join(ConversationTag, col(ConversationTag.tag_id) == col(Tag.id))
-        .where(ConversationTag.conversation_id == conversation.id)
-        .order_by(Tag.name)
-    ).all()
-    messages = session.exec(
-        select(Message).where(Message.conversation_id == conversation.id).order_by(col(Message.id))
-    ).all()
-    return {
-        "id": conversation.id,
-        "status": conversation.status,
-        "channel": conversation.channel,
-        "subject": conversation.subject,
-        "created_at": conversation.created_at.isoformat(),
-        "contact": {
-            "name": contact.name if contact else "",
-            "email": contact.email if contact else None,
-            "phone": contact.phone if contact else "",
-        },
-        "tags": list(tags),
-        "messages": [
-            {
-                "author_kind": m.author_kind,
-                "operator_email": operators.get(m.operator_id),
-                "text": m.text,
-                "is_note": m.is_note,
-                "source": m.source,
-                "created_at": m.created_at.isoformat(),
-                "delivery": m.delivery,
-            }
-            for m in messages
-        ],
-    }

@@ -161,7 +161,7 @@ def _send_notification(
     conversation, mark, unread = waiting.conversation, waiting.mark, waiting.unread
     contact = session.get(Contact, conversation.contact_id)
     assert contact is not None
-    history = _messages(session, conversation, 0, authors=None)[-HISTORY:]
+    history = _last_messages(session, conversation, HISTORY)
     operators = {o.id or 0: o for o in session.exec(select(Operator))}
     language = language_or_default(operator.language, context.settings.site.language)
     inbox_url = f"{context.settings.site.base_url.rstrip('/')}/inbox/{conversation.id}"
@@ -261,6 +261,17 @@ def tell_operator_of_refusal(
         kind="operator_refused",
         auto_submitted="auto-generated",
     )
+
+
+def _last_messages(session: Session, conversation: Conversation, count: int) -> list[Message]:
+    """The newest `count` messages (notes excepted), oldest first: loaded alone, however long the thread."""
+    query = (
+        select(Message)
+        .where(Message.conversation_id == conversation.id, col(Message.is_note).is_(False))
+        .order_by(col(Message.id).desc())
+        .limit(count)
+    )
+    return list(reversed(session.exec(query).all()))
 
 
 def _messages(

@@ -99,6 +99,14 @@ class EmailClaimed:
     address: str
 
 
+@dataclass(frozen=True)
+class ConversationsJoined:
+    """`joined_id` turned out to be part of the same thread: everything of it is now in `conversation_id`."""
+
+    conversation_id: int
+    joined_id: int
+
+
 Event = (
     ConversationStarted
     | MessagePosted
@@ -112,6 +120,7 @@ Event = (
     | ContactChanged
     | DeliveryChanged
     | EmailClaimed
+    | ConversationsJoined
 )
 
 # The names events carry in the event log and on the streams (a contract for outside clients).
@@ -128,6 +137,7 @@ EVENT_TYPES: dict[type[Any], str] = {
     DeliveryChanged: "delivery_changed",
     SavedReplyChanged: "saved_reply_changed",
     EmailClaimed: "email_claimed",
+    ConversationsJoined: "conversations_joined",
 }
 
 

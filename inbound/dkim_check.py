@@ -1,7 +1,9 @@
 """Does a mail carry a DKIM signature that verifies for its sender's domain?
 
 The key lookup is a parameter (`dnsfunc(name: bytes, timeout=...) -> TXT bytes | None`, as dkimpy
-takes it); None means dkimpy's own DNS lookup.
+takes it); None means a DNS lookup through dnspython. A lookup that times out or fails for a reason
+that may pass (SERVFAIL, no reachable resolver) makes the verdict temporary ("temperror", RFC 6376
+§6.1.2): the mail is neither trusted nor refused, but checked again later.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 import dkim
 import dns.exception
+import dns.rdatatype
 import dns.resolver
 
 DnsFunc = Callable[..., bytes | None]
@@ -29,17 +32,22 @@ _RESERVED_SUFFIXES = (
 )
 
 
+class DnsTemporaryError(Exception):
+    """The key could not be looked up now; it may well be found later."""
+
+
 @dataclass(frozen=True)
 class DkimVerdict:
     passed: bool
     reason: str = ""  # why it did not pass, naming the domain
+    temporary: bool = False  # not verified because a key lookup failed for now (temperror)
 
 
 def check_dkim(raw: bytes, sender_domain: str, dnsfunc: DnsFunc | None = None) -> DkimVerdict:
     """Passes when some DKIM-Signature verifies and its d= is `sender_domain` or a parent of it."""
     domain = sender_domain.lower().rstrip(".")
     named = domain or "no sender domain"
-    lookup = dnsfunc if dnsfunc is not None else dkim.get_txt
+    lookup = _Lookup(dnsfunc if dnsfunc is not None else _dns_txt)
     try:
         verifier = dkim.DKIM(raw)
     except Exception:  # dkimpy raises many kinds on malformed mail; unreadable means unverified
@@ -53,7 +61,43 @@ def check_dkim(raw: bytes, sender_domain: str, dnsfunc: DnsFunc | None = None) -
         if verified and _aligned(signer_domain, domain):
             return DkimVerdict(True)
         seen.append(f"d={signer_domain or '?'} {'verifies' if verified else 'does not verify'}")
+    if lookup.failures:
+        failed = "; ".join(lookup.failures)
+        return DkimVerdict(False, f"DKIM key lookup failed for now for {named} ({failed})", temporary=True)
     return DkimVerdict(False, f"DKIM signature invalid for {named} ({'; '.join(seen)})")
+
+
+class _Lookup:
+    """Wraps a DNS function and remembers temporary failures, which dkimpy would take for "no key"."""
+
+    def __init__(self, inner: DnsFunc) -> None:
+        self.inner = inner
+        self.failures: list[str] = []
+
+    def __call__(self, name: bytes, timeout: float = 5) -> bytes | None:
+        try:
+            return self.inner(name, timeout=timeout)
+        except (DnsTemporaryError, dkim.DnsTimeoutError, TimeoutError, OSError) as exc:
+            where = name.decode("ascii", "replace").rstrip(".")
+            self.failures.append(f"{where}: {exc or type(exc).__name__}")
+            raise dkim.DnsTimeoutError(str(exc)) from exc
+
+
+def _dns_txt(name: bytes, timeout: float = 5) -> bytes | None:
+    """The TXT record at `name`; None when there is none (NXDOMAIN, no answer); DnsTemporaryError when
+    the lookup failed in a way that may pass (timeout, SERVFAIL, no resolver)."""
+    try:
+        answer = dns.resolver.resolve(
+            name.decode("ascii"), dns.rdatatype.TXT, raise_on_no_answer=False, lifetime=timeout
+        )
+    except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+        return None
+    except (dns.exception.Timeout, dns.resolver.NoNameservers, dns.resolver.NoResolverConfiguration) as exc:
+        raise DnsTemporaryError(f"{type(exc).__name__}: {exc}") from exc
+    for record in answer.response.answer:
+        if record.rdtype == dns.rdatatype.TXT:
+            return b"".join(next(iter(record.items)).strings)
+    return None
 
 
 def _verify_one(verifier: Any, index: int, lookup: DnsFunc) -> tuple[str, bool]:

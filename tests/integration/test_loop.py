@@ -19,6 +19,7 @@ from chatcore.models import SpoolItem, SpoolStatus
 from tests.support.confirm import confirm_over_http
 from tests.support.mutt import reply_with_mutt
 from tests.support.process import RelaydeskProcess
+from tests.support.settle import wait_settled
 from tests.support.sink import SmtpSink, SunkMail
 
 CODEC = TokenCodec(["integration-secret-0123456789abcdefghij"])
@@ -180,7 +181,7 @@ def test_chat_email_loop(desk: RelaydeskProcess, sink: SmtpSink, tmp_path: Path,
     send_mail(desk.smtp_port, "olga@example.com", olga_reply_to, "Re: x", "#tag vip\n#note\nShe is a VIP")
     wait_until(lambda: any(m["is_note"] for m in export(desk)[0]["messages"]))  # type: ignore[index, union-attr]
     assert export(desk)[0]["tags"] == ["vip"]
-    time.sleep(4)  # past visitor_email_delay: a leaked note would have been mailed by now
+    wait_settled(db_url, str(tmp_path))  # a leaked note would have been mailed by now
     assert not [m for m in sink.mails() if "ann@example.org" in m.recipients and "VIP" in m.body()]
 
     # (e) Mail from an unknown sender starts a new conversation, and the operators are told.
