@@ -175,7 +175,20 @@ def build(engine: Engine, conversations: int, per_conversation: int, seed: int =
         _insert(connection, ContactEvent, _events(rng, contacts))
     with engine.connect() as connection:
         if engine.dialect.name == "postgresql":
-            connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
+            autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+            for table in (
+                "operator",
+                "tag",
+                "contact",
+                "conversation",
+                "message",
+                "attachment",
+                "contactevent",
+            ):
+                # rows came with their ids: move each sequence past them, as the application inserts next
+                sequence = f"pg_get_serial_sequence('{table}', 'id')"
+                autocommit.execute(text(f"SELECT setval({sequence}, (SELECT max(id) FROM {table}))"))
+            autocommit.execute(text("VACUUM ANALYZE"))
     print(
         f"built {conversations} conversations, {len(flat)} messages in {time.perf_counter() - started:.0f} s"
     )
