@@ -1,0 +1,88 @@
+"""Who may see the desk, and how its handlers run: pages are plain `def` (Starlette's threadpool), form
+posts read their body on the loop and do everything else in the threadpool, so no database work, hashing
+or file copying ever blocks the event loop that also serves SMTP."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from urllib.parse import quote
+
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from chatcore.models import Operator
+from webui.auth import csrf_ok, operator_id
+from webui.deps import WebDeps
+from webui.uploads import MAX_FILES
+
+Page = Callable[[Request], Response]
+Action = Callable[[Request, FormData], Response]
+AsyncHandler = Callable[[Request], Awaitable[Response]]
+
+
+def deps_of(request: Request) -> WebDeps:
+    deps: WebDeps = request.app.state.deps
+    return deps
+
+
+def redirect(url: str) -> Response:
+    return RedirectResponse(url, status_code=303)
+
+
+def signed_in(request: Request) -> Operator | None:
+    """The active operator of this session (blocking: call it from the threadpool)."""
+    ident = operator_id(request)
+    if ident is None:
+        return None
+    with Session(deps_of(request).engine, expire_on_commit=False) as session:
+        operator = session.get(Operator, ident)
+    if operator is None or not operator.active:
+        request.session.pop("operator_id", None)
+        return None
+    return operator
+
+
+def to_login(request: Request) -> Response:
+    target = request.url.path
+    if request.method == "GET" and request.url.query:
+        target += "?" + request.url.query
+    return redirect("/login?next=" + quote(target, safe="/"))
+
+
+def desk_page(handler: Page) -> Page:
+    @wraps(handler)
+    def checked(request: Request) -> Response:
+        operator = signed_in(request)
+        if operator is None:
+            return to_login(request)
+        request.state.operator = operator
+        return handler(request)
+
+    return checked
+
+
+def desk_action(handler: Action) -> AsyncHandler:
+    """A form post: the body is read here, the handler runs in the threadpool with the form."""
+
+    @wraps(handler)
+    async def checked(request: Request) -> Response:
+        operator = await run_in_threadpool(signed_in, request)
+        if operator is None:
+            return to_login(request)
+        request.state.operator = operator
+        form = await request.form(max_files=MAX_FILES + 1, max_fields=200)
+        try:
+            return await run_in_threadpool(handler, request, form)
+        finally:
+            await form.close()
+
+    return checked
+
+
+def csrf_passed(request: Request, form: FormData) -> bool:
+    """The form's `csrf` field or, for a script's fetch, the X-CSRF-Token header."""
+    return csrf_ok(request, form.get("csrf") or request.headers.get("x-csrf-token"))
