@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlmodel import Session
-from starlette.datastructures import FormData, QueryParams
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -17,7 +17,7 @@ from chatcore.models import Conversation, Operator, Source
 from chatcore.services import Desk, NewMessage
 from webui.desk.dialog import DialogState, dialog_response
 from webui.desk.filters import view_from
-from webui.desk.guard import csrf_passed, deps_of, desk_action, redirect
+from webui.desk.guard import csrf_passed, deps_of, desk_action, list_params, redirect
 from webui.desk.saved import save_from_composer
 from webui.uploads import chosen_files, store_files, upload_problem
 
@@ -26,7 +26,7 @@ Change = Callable[[Desk, Conversation, Operator], list[Event]]
 
 def back_to_dialog(request: Request, form: FormData, done: str = "") -> Response:
     """The dialog again, with the list filters it was opened with (re-spelled, never copied)."""
-    query = view_from(QueryParams(str(form.get("view", "")).lstrip("?"))).query()
+    query = view_from(list_params(request)).query()
     if done:
         query += ("&" if query else "?") + f"done={done}"
     return redirect(f"/inbox/{int(request.path_params['conversation_id'])}{query}")
@@ -125,7 +125,7 @@ def untag_submit(request: Request, form: FormData) -> Response:
 def assign_submit(request: Request, form: FormData) -> Response:
     if not csrf_passed(request, form):
         return expired(request, form)
-    chosen = str(form.get("assignee", ""))
+    chosen = "me" if form.get("assign_me") == "1" else str(form.get("assignee", ""))
 
     def assign(desk: Desk, conversation: Conversation, me: Operator) -> list[Event]:
         if chosen == "me":

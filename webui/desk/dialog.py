@@ -20,7 +20,7 @@ from chatcore.saved_replies import saved_replies_for
 from chatcore.services import Desk
 from webui.desk.feed import feed_entries, initials
 from webui.desk.filters import view_from
-from webui.desk.guard import deps_of, desk_page
+from webui.desk.guard import deps_of, desk_page, list_params
 from webui.desk.listing import list_context
 from webui.file_views import FileView, operator_views
 from webui.pages import render
@@ -62,7 +62,7 @@ def dialog_response(request: Request, state: DialogState) -> Response:
         contact = session.get(Contact, conversation.contact_id)
         assert contact is not None, "a conversation always has its contact"
         context = _dialog_context(session, conversation, contact, history)
-        context.update(list_context(session, operator, view_from(request.query_params), None))
+        context.update(list_context(session, operator, view_from(list_params(request)), None))
         context["saved_replies"] = [asdict(r) for r in saved_replies_for(session, operator.id or 0)]
     context.update(
         {

@@ -9,8 +9,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from chatcore.inbox import InboxFilter, StatusFilter
 from starlette.datastructures import QueryParams
+
+from chatcore.inbox import InboxFilter, StatusFilter
 
 STATUSES: tuple[StatusFilter, ...] = ("open", "closed", "all")
 MAX_TAGS = 10

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, QueryParams
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -75,12 +75,19 @@ def desk_action(handler: Action) -> AsyncHandler:
             return to_login(request)
         request.state.operator = operator
         form = await request.form(max_files=MAX_FILES + 1, max_fields=200)
+        request.state.list_query = str(form.get("view", "")).lstrip("?")  # the list the form came from
         try:
             return await run_in_threadpool(handler, request, form)
         finally:
             await form.close()
 
     return checked
+
+
+def list_params(request: Request) -> QueryParams:
+    """The dialog list's filters: from the URL of a page, from the form of a post."""
+    carried = getattr(request.state, "list_query", None)
+    return QueryParams(carried) if isinstance(carried, str) else request.query_params
 
 
 def csrf_passed(request: Request, form: FormData) -> bool:

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from chatcore.inbox import InboxPage, list_conversations
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
 from chatcore.directory import assignable_operators, tag_names
 from chatcore.errors import DomainError
+from chatcore.inbox import InboxPage, list_conversations
 from chatcore.models import Operator
 from webui.desk.filters import ListView, view_from
-from webui.desk.guard import deps_of, desk_page
+from webui.desk.guard import deps_of, desk_page, redirect
 from webui.pages import render
 
 PAGE_SIZE = 30
@@ -40,8 +40,11 @@ def list_context(session: Session, operator: Operator, view: ListView, cursor: s
 def inbox_page(request: Request) -> Response:
     operator: Operator = request.state.operator
     view = view_from(request.query_params)
+    cursor = request.query_params.get("cursor")
+    if cursor is None and request.url.query != view.query().lstrip("?"):
+        return redirect("/inbox" + view.query())  # the filter form's empty fields go: one view, one URL
     with Session(deps_of(request).engine) as session:
-        context = list_context(session, operator, view, request.query_params.get("cursor"))
+        context = list_context(session, operator, view, cursor)
     return render(request, "desk/page.html", {**context, "operator": operator, "pane": "list"})
 
 
