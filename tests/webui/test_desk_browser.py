@@ -73,6 +73,13 @@ def log_in(page: Page, desk: DeskSite, target: str = "/inbox") -> None:
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     expect(page).to_have_url(f"{desk.url}{target}")
+    ready(page)
+
+
+def ready(page: Page) -> None:
+    """desk.js has run on the page now shown: keys, pickers and the card's saving work."""
+    page.wait_for_load_state("load")
+    expect(page.locator("html")).to_have_class(re.compile(r"\bjs\b"))
 
 
 def expect_names(page: Page, names: list[str]) -> None:
@@ -153,6 +160,7 @@ def test_open_by_keys_reply_with_ctrl_enter_note_and_emoji(desk: DeskSite, page:
     expect(quoted.locator(".quoted")).to_contain_text("Заказ уже в пути")
     expect(email.locator("a.original")).to_have_text("Show original")
 
+    ready(page)
     page.keyboard.press("r")
     page.keyboard.type("В субботу можем, ")
     page.click("#emoji-button")
@@ -239,6 +247,7 @@ def test_tag_untag_assign_close_and_reopen(desk: DeskSite, page: Page) -> None:
     page.locator("#dialog-tags form", has_text="#delivery").locator("button.untag").click()
     expect(page.locator("#dialog-tags .tag-name")).to_have_text(["#urgent", "#vip"])
 
+    ready(page)
     page.keyboard.press("a")
     expect(page.locator("#notice")).to_have_text("Assigned to Olga Smirnova.")
     expect(page.locator("#assign-me")).to_have_count(0)
@@ -249,6 +258,7 @@ def test_tag_untag_assign_close_and_reopen(desk: DeskSite, page: Page) -> None:
     page.select_option("#assignee", "none")
     expect(page.locator("#notice")).to_have_text("Nobody is assigned now.")
 
+    ready(page)
     page.keyboard.press("e")
     expect(page.locator("#dialog-status")).to_have_text("The dialog is closed")
     expect(page.locator("#rows .row")).to_have_count(0), "the open list no longer has it"
