@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from chatcore.models import Conversation, Message, Operator, Tag
+from chatcore.models import Conversation, Operator, Tag
 
 
 @dataclass(frozen=True)
@@ -55,24 +55,3 @@ def dialogs_of_contact(session: Session, contact_id: int, limit: int = 200) -> l
         )
         for row in session.exec(query)
     ]
-
-
-def contact_history(session: Session, contact_id: int, limit: int = 300) -> list[Message]:
-    """The last messages of all the person's dialogs, oldest first."""
-    query = (
-        select(Message)
-        .join(Conversation, col(Conversation.id) == col(Message.conversation_id))
-        .where(Conversation.contact_id == contact_id)
-        .order_by(col(Message.id).desc())
-        .limit(limit)
-    )
-    return list(reversed(session.exec(query).all()))
-
-
-def conversation_messages(session: Session, conversation_id: int) -> list[Message]:
-    query = select(Message).where(Message.conversation_id == conversation_id).order_by(col(Message.id))
-    return list(session.exec(query))
-
-
-def operators_by_id(session: Session) -> dict[int, Operator]:
-    return {operator.id or 0: operator for operator in session.exec(select(Operator))}

@@ -7,14 +7,17 @@ A failed form shows the page again through `dialog_response` with what the opera
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
-from chatcore.directory import contact_history, conversation_messages, dialogs_of_contact, operators_by_id
-from chatcore.files import attachments_by_message, size_parts
+from chatcore.directory import DialogSummary, dialogs_of_contact
+from chatcore.files import size_parts
+from chatcore.inbox import MessageView, get_conversation
 from chatcore.models import Contact, Conversation, Operator
 from chatcore.saved_replies import saved_replies_for
 from chatcore.services import Desk
@@ -25,6 +28,9 @@ from webui.desk.listing import list_context
 from webui.file_views import FileView, operator_views
 from webui.pages import render
 from webui.uploads import MAX_FILES
+
+FEED_PAGE = 50  # messages shown at once; "Earlier messages" pages back
+HISTORY_DIALOGS = 20  # the person's latest dialogs in the history feed
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,6 @@ def dialog_response(request: Request, state: DialogState) -> Response:
     deps = deps_of(request)
     operator: Operator = request.state.operator
     conversation_id = int(request.path_params["conversation_id"])
-    history = request.query_params.get("history") == "1"
     with Session(deps.engine, expire_on_commit=False) as session:
         conversation = session.get(Conversation, conversation_id)
         if conversation is None:
@@ -61,7 +66,9 @@ def dialog_response(request: Request, state: DialogState) -> Response:
         _mark_read(session, deps.clock.now(), conversation, operator)
         contact = session.get(Contact, conversation.contact_id)
         assert contact is not None, "a conversation always has its contact"
-        context = _dialog_context(session, conversation, contact, history)
+        context = _dialog_context(session, operator, conversation_id, contact, request.query_params)
+        if context is None:
+            return render(request, "not_found.html", {"operator": operator}, 404)
         context.update(list_context(session, operator, view_from(list_params(request)), None))
         context["saved_replies"] = [asdict(r) for r in saved_replies_for(session, operator.id or 0)]
     context.update(
@@ -70,14 +77,13 @@ def dialog_response(request: Request, state: DialogState) -> Response:
             "pane": "dialog",
             "state": state,
             "max_file_size": size_parts(deps.max_file_size),
-            "max_file_bytes": deps.max_file_size,
             "max_files": MAX_FILES,
         }
     )
     return render(request, "desk/page.html", context, state.status_code)
 
 
-def _mark_read(session: Session, now: Any, conversation: Conversation, operator: Operator) -> None:
+def _mark_read(session: Session, now: datetime, conversation: Conversation, operator: Operator) -> None:
     row = session.get(Operator, operator.id)
     assert row is not None
     Desk(session, now).mark_read(conversation, row)
@@ -85,27 +91,45 @@ def _mark_read(session: Session, now: Any, conversation: Conversation, operator:
 
 
 def _dialog_context(
-    session: Session, conversation: Conversation, contact: Contact, history: bool
-) -> dict[str, Any]:
-    cid = conversation.id or 0
-    messages = contact_history(session, contact.id or 0) if history else conversation_messages(session, cid)
-    people = operators_by_id(session)
-    stored = attachments_by_message(session, [m.id or 0 for m in messages])
-    files: dict[int, list[FileView]] = {}
-    for message in messages:
-        files.update(
-            operator_views({message.id or 0: stored.get(message.id or 0, [])}, message.conversation_id)
-        )
+    session: Session, operator: Operator, conversation_id: int, contact: Contact, params: QueryParams
+) -> dict[str, Any] | None:
+    before = params.get("before", "")
+    shown = get_conversation(
+        session, operator.id or 0, conversation_id, int(before) if before.isdigit() else None, FEED_PAGE
+    )
+    if shown is None:
+        return None
     dialogs = dialogs_of_contact(session, contact.id or 0)
+    history = params.get("history") == "1"
+    messages = _history(session, operator, dialogs) if history else shown.messages
     return {
-        "conversation": conversation,
+        "conversation": shown.item,
         "contact": contact,
         "contact_initials": initials(contact.name or contact.email or "?"),
-        "entries": feed_entries(messages, contact, people),
-        "files": files,
-        "tags": Desk(session, conversation.updated_at).tags_of(conversation),
-        "assignee": people.get(conversation.assignee_id) if conversation.assignee_id else None,
+        "entries": feed_entries(messages, contact),
+        "files": _file_views(messages),
+        "tags": shown.item.tags,
+        "assignee": shown.item.assignee,
+        "has_older": shown.has_older and not history,
+        "oldest_id": shown.messages[0].id if shown.messages else None,
         "history": history,
         "dialogs": dialogs,
         "dialog_subjects": {d.id: d.subject for d in dialogs},
     }
+
+
+def _history(session: Session, operator: Operator, dialogs: list[DialogSummary]) -> list[MessageView]:
+    """The newest messages of the person's latest dialogs, one dialog after another, oldest first."""
+    messages: list[MessageView] = []
+    for dialog in reversed(dialogs[:HISTORY_DIALOGS]):
+        shown = get_conversation(session, operator.id or 0, dialog.id, None, FEED_PAGE)
+        if shown is not None:
+            messages.extend(shown.messages)
+    return messages
+
+
+def _file_views(messages: list[MessageView]) -> dict[int, list[FileView]]:
+    views: dict[int, list[FileView]] = {}
+    for message in messages:
+        views.update(operator_views({message.id: message.attachments}, message.conversation_id))
+    return views

@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from chatcore.models import AuthorKind, Contact, Message, Operator, OutboxStatus
+from chatcore.inbox import MessageView
+from chatcore.models import AuthorKind, Contact, OutboxStatus
 from webui.desk.quotes import Segment, split_quotes
 
 
@@ -35,22 +36,19 @@ class FeedEntry:
     autoreply_reasons: list[str]
 
 
-def feed_entries(
-    messages: Sequence[Message], contact: Contact, operators: Mapping[int, Operator]
-) -> list[FeedEntry]:
-    return [_entry(message, contact, operators) for message in messages]
+def feed_entries(messages: Sequence[MessageView], contact: Contact) -> list[FeedEntry]:
+    return [_entry(message, contact) for message in messages]
 
 
-def _entry(message: Message, contact: Contact, operators: Mapping[int, Operator]) -> FeedEntry:
-    operator = operators.get(message.operator_id) if message.operator_id else None
-    author = _author_name(message, contact, operator)
+def _entry(message: MessageView, contact: Contact) -> FeedEntry:
+    author = _author_name(message, contact)
     return FeedEntry(
-        id=message.id or 0,
+        id=message.id,
         conversation_id=message.conversation_id,
         kind="note" if message.is_note else message.author_kind,
         author=author,
         author_initials=initials(author),
-        avatar_sha256=operator.avatar_sha256 if operator else None,
+        avatar_sha256=message.operator.avatar_sha256 if message.operator else None,
         source=message.source,
         created_at=message.created_at,
         segments=split_quotes(message.text),
@@ -65,13 +63,11 @@ def _entry(message: Message, contact: Contact, operators: Mapping[int, Operator]
     )
 
 
-def _author_name(message: Message, contact: Contact, operator: Operator | None) -> str:
-    """ "" for automatic messages: the template names their kind in the page's language."""
+def _author_name(message: MessageView, contact: Contact) -> str:
+    """ "" when the template is to name the author's kind in the page's language."""
     if message.author_kind == AuthorKind.VISITOR:
         return contact.name or contact.email or ""
-    if operator is not None:
-        return operator.name or operator.email
-    return ""
+    return message.operator.name if message.operator else ""
 
 
 def initials(name: str) -> str:

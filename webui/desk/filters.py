@@ -73,7 +73,7 @@ def view_from(params: QueryParams) -> ListView:
         if tag and tag not in tags and len(tag) <= 63:
             tags.append(tag)
     return ListView(
-        status=status if status in STATUSES else "open",  # type: ignore[arg-type]
+        status=status if status in STATUSES else "open",
         assignee=assignee,
         tags=tuple(tags[:MAX_TAGS]),
         unread=params.get("unread") == "1",
