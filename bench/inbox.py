@@ -121,11 +121,14 @@ def plan_messages(rng: random.Random, conversations: int, total: int, dialog: in
         min(150, 1 + int(rng.expovariate(1 / (total / conversations - 1)))) for _ in range(conversations)
     ]
     counts[dialog] = 40
-    while sum(counts) != total:  # reach the total exactly, leaving the 40-message dialog alone
+    missing = total - sum(counts)
+    while missing:  # reach the total exactly, leaving the 40-message dialog alone
         index = rng.randrange(conversations)
-        if index != dialog:
-            step = 1 if sum(counts) < total else -1
-            counts[index] = max(1, counts[index] + step)
+        if index == dialog or (missing < 0 and counts[index] == 1):
+            continue
+        step = 1 if missing > 0 else -1
+        counts[index] += step
+        missing -= step
     plans: list[list[Planned]] = []
     for number, count in enumerate(counts, start=1):
         at = NOW - timedelta(days=365) * rng.random() ** 0.7

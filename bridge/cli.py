@@ -24,7 +24,9 @@ from bridge.db import migrate, transaction
 from bridge.invitations import queue_invitation
 from bridge.serve import Role, serve
 from bridge.settings import Settings, SettingsError, load_settings
+from chatcore import api_tokens
 from chatcore.autoreply import Channel, explain
+from chatcore.errors import FieldError
 from chatcore.hours import wall_to_utc
 from chatcore.models import Contact, Conversation, ConversationTag, Message, Operator, Tag
 from webui.auth import hash_password
@@ -91,6 +93,13 @@ def _parser() -> argparse.ArgumentParser:
     invite = operator_commands.add_parser("invite", help="email an operator a new set-password link")
     invite.add_argument("email")
     invite.set_defaults(handler=cmd_operator_invite)
+
+    token = commands.add_parser("token", help="personal API tokens")
+    token_commands = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    create = token_commands.add_parser("create", help="a new API token for an operator (printed once)")
+    create.add_argument("email")
+    create.add_argument("--name", default="", help="what the token is for, shown on the profile page")
+    create.set_defaults(handler=cmd_token_create)
 
     autoreply = commands.add_parser("autoreply", help="working hours and autoreply rules")
     autoreply_commands = autoreply.add_subparsers(dest="autoreply_command", required=True, metavar="ACTION")
@@ -207,6 +216,24 @@ def cmd_operator_invite(args: argparse.Namespace) -> int:
             raise UsageError(f"there is no active operator {email}")
         queue_invitation(session, context, operator)
     print(f"invitation queued to {email} ({_link_validity()})")
+    return 0
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    """The token alone on the last line, so a script can take it with `tail -n 1`."""
+    email = _operator_email(args.email)
+    context = _context(args)
+    migrate(context.engine)
+    with transaction(context.engine) as session:
+        operator = session.exec(select(Operator).where(Operator.email == email)).first()
+        if operator is None or not operator.active:
+            raise UsageError(f"there is no active operator {email}")
+        try:
+            _row, token = api_tokens.issue(session, operator, args.name, context.clock.now())
+        except FieldError as error:
+            raise UsageError(f"--{error.field}: {error.problem}") from None
+    print(f"API token for {email} (shown once; revoke it on the profile page):")
+    print(token)
     return 0
 
 

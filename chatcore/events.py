@@ -60,6 +60,20 @@ class ConversationRead:
     last_read_message_id: int
 
 
+@dataclass(frozen=True)
+class SavedReplyChanged:
+    saved_reply_id: int
+    operator_id: int
+    change: str  # "created" | "updated" | "deleted"
+
+
+@dataclass(frozen=True)
+class ContactChanged:
+    contact_id: int
+    operator_id: int
+    fields: tuple[str, ...]
+
+
 Event = (
     ConversationStarted
     | MessagePosted
@@ -69,4 +83,6 @@ Event = (
     | ConversationUntagged
     | ConversationAssigned
     | ConversationRead
+    | SavedReplyChanged
+    | ContactChanged
 )

@@ -184,6 +184,11 @@ class SavedReply(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     title: str
     text: str
+    # The author; null for replies older than authorship, which only admins edit.
+    owner_id: int | None = Field(default=None, foreign_key="operator.id", index=True)
+    shared: bool = True  # False: only the owner sees and uses it
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
 
 
 class ReadMark(SQLModel, table=True):
@@ -294,3 +299,15 @@ class ImapCursor(SQLModel, table=True):
     folder: str
     uidvalidity: int
     last_uid: int
+
+
+class ApiToken(SQLModel, table=True):
+    """A personal API token: only its SHA-256 is kept, so the token itself is shown once."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    operator_id: int = Field(foreign_key="operator.id", index=True)
+    name: str = ""
+    token_sha256: str = Field(unique=True, index=True)
+    created_at: datetime = _when()
+    last_used_at: datetime | None = _when(nullable=True)
+    revoked_at: datetime | None = _when(nullable=True)

@@ -2,7 +2,8 @@
 
 Each form posts to its own address and, on a problem, shows the page again with the message beside
 the field and nothing changed. A session that arrived through a valid set-password link may set a
-password without the current one; setting it spends the link.
+password without the current one; setting it spends the link. The database, argon2 and the page run
+in the threadpool (webui.guard); only reading the request body is awaited on the event loop.
 """
 
 from __future__ import annotations
@@ -13,17 +14,20 @@ from gettext import NullTranslations
 from typing import Any
 
 from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from chatcore.models import Operator
+from chatcore import api_tokens
+from chatcore.errors import FieldError
+from chatcore.models import ApiToken, Operator
 from webui import password_links
 from webui.auth import csrf_ok, hash_password, verify_password
 from webui.deps import WebDeps
-from webui.inbox import operator_required
+from webui.guard import operator_required
 from webui.pages import page_language, render
 from webui.profile_forms import (
     Details,
@@ -39,6 +43,7 @@ PROFILE = "/inbox/profile"
 LINK_KEY = "password_link"
 MULTIPART_SLACK = 64 * 1024  # the form's other fields and part headers around the image
 _NUMBER = re.compile(r"[0-9]{1,15}")
+_TOKEN_ID = re.compile(r"[0-9]{1,9}")  # ids are 32-bit: a longer number names no token
 
 
 def routes() -> list[Route]:
@@ -47,6 +52,8 @@ def routes() -> list[Route]:
         Route(PROFILE, details_submit, methods=["POST"]),
         Route(f"{PROFILE}/password", password_submit, methods=["POST"]),
         Route(f"{PROFILE}/avatar", avatar_submit, methods=["POST"]),
+        Route(f"{PROFILE}/tokens", token_submit, methods=["POST"]),
+        Route(f"{PROFILE}/tokens/{{token_id}}/revoke", token_revoke, methods=["POST"]),
         Route("/set-password/{token}", set_password_link, methods=["GET"]),
     ]
 
@@ -79,10 +86,19 @@ def _page(
         "language": values.get("language", operator.language or _deps(request).language),
         "alternates": values.get("alternates", "\n".join(operator.alternate_emails)),
         "notify_email": values.get("notify_email", operator.notify_email),
+        "tokens": _tokens_of(request, operator),
+        "token_name": values.get("token_name", ""),
+        "new_token": values.get("new_token"),
     }
     response = render(request, "profile.html", context, status_code)
     response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _tokens_of(request: Request, operator: Operator) -> list[ApiToken]:
+    with _deps(request).read_session() as session:
+        return api_tokens.tokens_of(session, operator.id or 0)
 
 
 def _arrived_by_link(request: Request, operator: Operator) -> bool:
@@ -90,7 +106,7 @@ def _arrived_by_link(request: Request, operator: Operator) -> bool:
     if not isinstance(token, str):
         return False
     deps = _deps(request)
-    with Session(deps.engine) as session:
+    with deps.read_session() as session:
         found = password_links.operator_for(session, deps.secret_key, token, deps.clock.now())
     return found is not None and found.id == operator.id
 
@@ -101,13 +117,17 @@ def _expired_form(request: Request) -> Response:
 
 
 @operator_required
-async def profile_page(request: Request) -> Response:
+def profile_page(request: Request) -> Response:
     return _page(request)
 
 
 @operator_required
 async def details_submit(request: Request) -> Response:
     form = await request.form()
+    return await run_in_threadpool(_save_details, request, form)
+
+
+def _save_details(request: Request, form: FormData) -> Response:
     if not csrf_ok(request, form.get("csrf")):
         return _expired_form(request)
     deps = _deps(request)
@@ -121,10 +141,11 @@ async def details_submit(request: Request) -> Response:
     )
     with Session(deps.engine) as session:
         taken = _addresses_of_others(session, operator)
-        errors = check_details(details, [deps.mail_address], taken, _translations(request))
-        if errors:
-            values = {**asdict(details), "alternates": raw_alternates}
-            return _page(request, errors, 422, **values)
+    errors = check_details(details, [deps.mail_address], taken, _translations(request))
+    if errors:  # the page reads the database again: shown outside the session above
+        values = {**asdict(details), "alternates": raw_alternates}
+        return _page(request, errors, 422, **values)
+    with Session(deps.engine) as session:
         row = _own_row(session, operator)
         row.name, row.language, row.notify_email = details.name, details.language, details.notify_email
         row.alternate_emails = list(details.alternates)
@@ -151,6 +172,10 @@ def _own_row(session: Session, operator: Operator) -> Operator:
 @operator_required
 async def password_submit(request: Request) -> Response:
     form = await request.form()
+    return await run_in_threadpool(_change_password, request, form)
+
+
+def _change_password(request: Request, form: FormData) -> Response:
     if not csrf_ok(request, form.get("csrf")):
         return _expired_form(request)
     operator: Operator = request.state.operator
@@ -182,17 +207,23 @@ async def avatar_submit(request: Request) -> Response:
     length = request.headers.get("content-length", "")
     if not _NUMBER.fullmatch(length) or int(length) > deps.max_avatar_size + MULTIPART_SLACK:
         # Refused before the body is read, so an oversized upload costs neither disk nor memory.
-        return _page(request, {"avatar": too_large(deps.max_avatar_size, t)}, 413)
+        return await run_in_threadpool(_page, request, {"avatar": too_large(deps.max_avatar_size, t)}, 413)
     try:
         form = await request.form(max_files=1, max_fields=5)
     except HTTPException:
-        return _page(request, {"avatar": t.gettext("The upload could not be read. Please try again.")}, 400)
+        problem = t.gettext("The upload could not be read. Please try again.")
+        return await run_in_threadpool(_page, request, {"avatar": problem}, 400)
+    data = await _upload_bytes(form, deps.max_avatar_size)
+    return await run_in_threadpool(_save_avatar, request, form, data)
+
+
+def _save_avatar(request: Request, form: FormData, data: bytes) -> Response:
     if not csrf_ok(request, form.get("csrf")):
         return _expired_form(request)
     if form.get("remove") == "1":
         return _store_avatar(request, None)
-    data = await _upload_bytes(form, deps.max_avatar_size)
-    problem = check_avatar(data, deps.max_avatar_size, t)
+    deps = _deps(request)
+    problem = check_avatar(data, deps.max_avatar_size, _translations(request))
     if problem:
         return _page(request, {"avatar": problem}, 422)
     return _store_avatar(request, deps.blobs.put(data))
@@ -215,11 +246,11 @@ def _store_avatar(request: Request, digest: str | None) -> Response:
     return _saved("avatar")
 
 
-async def set_password_link(request: Request) -> Response:
+def set_password_link(request: Request) -> Response:
     """A valid link logs its operator in and leads to the profile, where they choose a password."""
     deps = _deps(request)
     token = str(request.path_params["token"])
-    with Session(deps.engine) as session:
+    with deps.read_session() as session:
         operator = password_links.operator_for(session, deps.secret_key, token, deps.clock.now())
     response: Response
     if operator is None:
@@ -232,3 +263,40 @@ async def set_password_link(request: Request) -> Response:
         response = RedirectResponse(PROFILE, status_code=303)
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+@operator_required
+async def token_submit(request: Request) -> Response:
+    """A new personal API token, shown on this page once (only its hash is kept). CSRF: middleware."""
+    form = await request.form()
+    return await run_in_threadpool(_create_token, request, str(form.get("token_name", "")))
+
+
+def _create_token(request: Request, name: str) -> Response:
+    deps = _deps(request)
+    with Session(deps.engine) as session:
+        try:
+            operator = _own_row(session, request.state.operator)
+            _row, token = api_tokens.issue(session, operator, name, deps.clock.now())
+        except FieldError:
+            token = None
+        session.commit()
+    if token is None:
+        too_long = _translations(request).ngettext(
+            "At most %(count)s character.", "At most %(count)s characters.", api_tokens.NAME_MAX
+        )
+        errors = {"token_name": too_long % {"count": api_tokens.NAME_MAX}}
+        return _page(request, errors, 422, token_name=name)
+    return _page(request, new_token=token)
+
+
+@operator_required
+def token_revoke(request: Request) -> Response:
+    """Revoking takes effect at once: the next request with the token is refused."""
+    deps = _deps(request)
+    text = str(request.path_params["token_id"])
+    token_id = int(text) if _TOKEN_ID.fullmatch(text) else 0
+    with Session(deps.engine) as session:
+        if api_tokens.revoke(session, request.state.operator.id, token_id, deps.clock.now()):
+            session.commit()
+    return _saved("token")
