@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from webui import api, avatars, files, inbox, profile, widget
+from webui import api, avatars, desk, files, inbox, profile, widget
 from webui.api.errors import http_exception
 from webui.deps import WebDeps
 from webui.middleware import CsrfMiddleware
@@ -27,8 +27,7 @@ FORM_SLACK = 1024 * 1024  # a form's other fields and part headers around its fi
 SELF_CHECKED = (
     inbox.login_submit,
     inbox.logout,
-    inbox.reply_submit,
-    inbox.contact_email_submit,
+    *desk.SELF_CHECKED,
     profile.details_submit,
     profile.password_submit,
     profile.avatar_submit,

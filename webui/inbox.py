@@ -1,11 +1,8 @@
-"""Logging in and out of the operator desk, and the session check for async handlers (files, profile).
+"""Logging in and out of the operator desk.
 
 The desk's own pages are in webui/desk/."""
 
 from __future__ import annotations
-
-from collections.abc import Awaitable, Callable
-from functools import wraps
 
 from sqlmodel import Session, select
 from starlette.requests import Request
@@ -14,11 +11,9 @@ from starlette.routing import Route
 
 from chatcore.models import Operator
 from webui import desk
-from webui.auth import csrf_ok, operator_id, verify_password
+from webui.auth import csrf_ok, verify_password
 from webui.deps import WebDeps
 from webui.pages import render
-
-Handler = Callable[[Request], Awaitable[Response]]
 
 
 def routes() -> list[Route]:
@@ -33,22 +28,6 @@ def routes() -> list[Route]:
 
 def _redirect(url: str) -> Response:
     return RedirectResponse(url, status_code=303)
-
-
-def operator_required(handler: Handler) -> Handler:
-    @wraps(handler)
-    async def checked(request: Request) -> Response:
-        deps: WebDeps = request.app.state.deps
-        ident = operator_id(request)
-        with Session(deps.engine) as session:
-            operator = session.get(Operator, ident) if ident else None
-            if operator is None or not operator.active:
-                request.session.pop("operator_id", None)
-                return _redirect(f"/login?next={request.url.path}")
-            request.state.operator = operator
-        return await handler(request)
-
-    return checked
 
 
 async def login_page(request: Request) -> Response:

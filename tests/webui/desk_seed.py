@@ -43,8 +43,15 @@ def seed(engine: Engine, now: datetime) -> Seeded:
         maria = add_contact(session, now=now, name="", email="maria@example.com")
         anna.phone, anna.properties = "+7 912 345-67-89", {"plan": "Pro", "city": "Казань"}
         session.add(anna)
-        session.add(SavedReply(title="Delivery times", text="Orders ship within 2 working days."))
-        session.add(SavedReply(title="Спасибо", text="Спасибо, что написали нам!"))
+        for title, text in (
+            ("Delivery times", "Orders ship within 2 working days."),
+            ("Спасибо", "Спасибо, что написали нам!"),
+        ):
+            session.add(
+                SavedReply(
+                    title=title, text=text, owner_id=olga.id, shared=True, created_at=now, updated_at=now
+                )
+            )
         at = Clockwork(now - timedelta(hours=6))
 
         closed = _dialog(session, at, anna, "Оплата картой", [("visitor", "Можно оплатить картой Мир?")])

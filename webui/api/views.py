@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chatcore.inbox import MessageView
-
 from chatcore.models import Attachment, Contact, ContactEvent, Message, Operator, SavedReply
 from webui.file_links import operator_file_path
 

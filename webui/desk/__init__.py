@@ -10,6 +10,14 @@ from starlette.routing import Route
 from webui.desk import actions, dialog, listing, person
 
 DIALOG = "/inbox/{conversation_id:int}"
+# Forms that answer a wrong CSRF token themselves, beside the form, keeping what was typed
+# (webui.middleware leaves them to it); the desk's other forms are refused by the middleware.
+SELF_CHECKED = (
+    actions.reply_submit,
+    person.contact_email_submit,
+    person.dialog_contact_submit,
+    person.contact_page_submit,
+)
 
 
 def routes() -> list[Route]:

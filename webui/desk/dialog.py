@@ -6,8 +6,7 @@ A failed form shows the page again through `dialog_response` with what the opera
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session
@@ -15,12 +14,13 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
+from chatcore import saved_replies
 from chatcore.directory import DialogSummary, dialogs_of_contact
 from chatcore.files import size_parts
 from chatcore.inbox import MessageView, get_conversation
 from chatcore.models import Contact, Conversation, Operator
-from chatcore.saved_replies import saved_replies_for
 from chatcore.services import Desk
+from webui.deps import WebDeps
 from webui.desk.feed import feed_entries, initials
 from webui.desk.filters import view_from
 from webui.desk.guard import deps_of, desk_page, list_params
@@ -59,18 +59,20 @@ def dialog_response(request: Request, state: DialogState) -> Response:
     deps = deps_of(request)
     operator: Operator = request.state.operator
     conversation_id = int(request.path_params["conversation_id"])
-    with Session(deps.engine, expire_on_commit=False) as session:
+    if not _mark_read(deps, conversation_id, operator):
+        return render(request, "not_found.html", {"operator": operator}, 404)
+    with deps.read_session() as session:
         conversation = session.get(Conversation, conversation_id)
-        if conversation is None:
-            return render(request, "not_found.html", {"operator": operator}, 404)
-        _mark_read(session, deps.clock.now(), conversation, operator)
-        contact = session.get(Contact, conversation.contact_id)
-        assert contact is not None, "a conversation always has its contact"
-        context = _dialog_context(session, operator, conversation_id, contact, request.query_params)
+        contact = session.get(Contact, conversation.contact_id) if conversation else None
+        context = (
+            _dialog_context(session, operator, conversation_id, contact, request.query_params)
+            if contact
+            else None
+        )
         if context is None:
             return render(request, "not_found.html", {"operator": operator}, 404)
         context.update(list_context(session, operator, view_from(list_params(request)), None))
-        context["saved_replies"] = [asdict(r) for r in saved_replies_for(session, operator.id or 0)]
+        context["saved_replies"] = saved_replies.search(session, operator)
     context.update(
         {
             "operator": operator,
@@ -83,11 +85,16 @@ def dialog_response(request: Request, state: DialogState) -> Response:
     return render(request, "desk/page.html", context, state.status_code)
 
 
-def _mark_read(session: Session, now: datetime, conversation: Conversation, operator: Operator) -> None:
-    row = session.get(Operator, operator.id)
-    assert row is not None
-    Desk(session, now).mark_read(conversation, row)
-    session.commit()
+def _mark_read(deps: WebDeps, conversation_id: int, operator: Operator) -> bool:
+    """Opening a dialog reads it: a short writing transaction of its own. False when it does not exist."""
+    with Session(deps.engine) as session:
+        conversation = session.get(Conversation, conversation_id)
+        row = session.get(Operator, operator.id)
+        if conversation is None or row is None:
+            return False
+        Desk(session, deps.clock.now()).mark_read(conversation, row)
+        session.commit()
+    return True
 
 
 def _dialog_context(

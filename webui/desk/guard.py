@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 from functools import wraps
 from urllib.parse import quote
 
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, QueryParams
 from starlette.requests import Request
@@ -38,7 +37,7 @@ def signed_in(request: Request) -> Operator | None:
     ident = operator_id(request)
     if ident is None:
         return None
-    with Session(deps_of(request).engine, expire_on_commit=False) as session:
+    with deps_of(request).read_session() as session:
         operator = session.get(Operator, ident)
     if operator is None or not operator.active:
         request.session.pop("operator_id", None)

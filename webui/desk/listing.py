@@ -43,7 +43,7 @@ def inbox_page(request: Request) -> Response:
     cursor = request.query_params.get("cursor")
     if cursor is None and request.url.query != view.query().lstrip("?"):
         return redirect("/inbox" + view.query())  # the filter form's empty fields go: one view, one URL
-    with Session(deps_of(request).engine) as session:
+    with deps_of(request).read_session() as session:
         context = list_context(session, operator, view, cursor)
     return render(request, "desk/page.html", {**context, "operator": operator, "pane": "list"})
 
@@ -53,7 +53,7 @@ def rows_fragment(request: Request) -> Response:
     operator: Operator = request.state.operator
     view = view_from(request.query_params)
     cursor = request.query_params.get("cursor")
-    with Session(deps_of(request).engine) as session:
+    with deps_of(request).read_session() as session:
         try:
             page: InboxPage = list_conversations(
                 session, operator.id or 0, view.to_filter(), PAGE_SIZE, cursor

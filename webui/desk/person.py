@@ -11,11 +11,12 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from chatcore.contact_edit import ContactChanges, ContactFieldError, edit_contact
+from chatcore.contact_card import ContactChanges
 from chatcore.contacts import change_email, checked_address, clear_undeliverable
 from chatcore.directory import dialogs_of_contact
-from chatcore.errors import DomainError
+from chatcore.errors import DomainError, FieldError
 from chatcore.models import Contact, Conversation, Operator
+from chatcore.services import Desk
 from webui.desk.actions import back_to_dialog
 from webui.desk.dialog import DialogState, dialog_response
 from webui.desk.feed import initials
@@ -27,15 +28,15 @@ CARD_FIELDS = ("name", "email", "phone", "notes")
 
 def changes_from(form: FormData) -> ContactChanges:
     """Only the fields the form carries change; properties when it carries their rows."""
-    values = {name: str(form[name]) for name in CARD_FIELDS if name in form}
-    properties: dict[str, str] | None = None
+    values: dict[str, Any] = {name: str(form[name]) for name in CARD_FIELDS if name in form}
     if form.get("properties") == "1":
         keys, texts = form.getlist("prop_key"), form.getlist("prop_value")
-        properties = {}
-        for key, text in zip(keys, texts, strict=False):
-            if str(key).strip() or str(text).strip():
-                properties[str(key)] = str(text)
-    return ContactChanges(properties=properties, **values)
+        values["properties"] = {
+            str(key).strip(): str(text)
+            for key, text in zip(keys, texts, strict=False)
+            if str(key).strip() or str(text).strip()
+        }
+    return ContactChanges(given=frozenset(values), **values)
 
 
 def typed_values(form: FormData) -> dict[str, str]:
@@ -46,16 +47,19 @@ def wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "")
 
 
-def _save(request: Request, contact_id: int, changes: ContactChanges) -> Contact | ContactFieldError | None:
-    with Session(deps_of(request).engine, expire_on_commit=False) as session:
+def _save(request: Request, contact_id: int, changes: ContactChanges) -> Contact | FieldError | None:
+    deps = deps_of(request)
+    with Session(deps.engine, expire_on_commit=False) as session:
         contact = session.get(Contact, contact_id)
-        if contact is None:
+        operator = session.get(Operator, request.state.operator.id)
+        if contact is None or operator is None:
             return None
         try:
-            edit_contact(session, contact, changes)
-        except ContactFieldError as problem:
+            events = Desk(session, deps.clock.now()).edit_contact(contact, operator, changes)
+        except FieldError as problem:
             session.rollback()
-            return problem
+            return FieldError(problem.field.split(".", 1)[0], problem.problem)
+        deps.react(session, events)
         session.commit()
         return contact
 
@@ -71,11 +75,11 @@ def card_json(contact: Contact) -> dict[str, Any]:
     }
 
 
-def _answer_json(result: Contact | ContactFieldError | None, request: Request) -> Response:
+def _answer_json(result: Contact | FieldError | None, request: Request) -> Response:
     if result is None:
         return JSONResponse({"error": "not found"}, 404)
-    if isinstance(result, ContactFieldError):
-        return JSONResponse({"error": result.code, "field": result.field}, 422)
+    if isinstance(result, FieldError):
+        return JSONResponse({"error": result.problem, "field": result.field}, 422)
     return JSONResponse({"contact": card_json(result)})
 
 
@@ -88,7 +92,7 @@ def dialog_contact_submit(request: Request, form: FormData) -> Response:
         return dialog_response(
             request, DialogState(error="contact-csrf", contact_values=typed_values(form), status_code=400)
         )
-    with Session(deps_of(request).engine) as session:
+    with deps_of(request).read_session() as session:
         conversation = session.get(Conversation, conversation_id)
         contact_id = conversation.contact_id if conversation else None
     if contact_id is None:
@@ -96,9 +100,9 @@ def dialog_contact_submit(request: Request, form: FormData) -> Response:
     result = _save(request, contact_id, changes_from(form))
     if wants_json(request):
         return _answer_json(result, request)
-    if isinstance(result, ContactFieldError):
+    if isinstance(result, FieldError):
         state = DialogState(
-            contact_errors={result.field: result.code}, contact_values=typed_values(form), status_code=422
+            contact_errors={result.field: result.problem}, contact_values=typed_values(form), status_code=422
         )
         return dialog_response(request, state)
     return back_to_dialog(request, form, "contact")
@@ -134,7 +138,7 @@ def contact_page(request: Request) -> Response:
 def _contact_page(request: Request, errors: dict[str, str], values: dict[str, str], status: int) -> Response:
     operator: Operator = request.state.operator
     contact_id = int(request.path_params["contact_id"])
-    with Session(deps_of(request).engine) as session:
+    with deps_of(request).read_session() as session:
         contact = session.get(Contact, contact_id)
         if contact is None:
             return render(request, "not_found.html", {"operator": operator}, 404)
@@ -164,6 +168,6 @@ def contact_page_submit(request: Request, form: FormData) -> Response:
         return _answer_json(result, request)
     if result is None:
         return render(request, "not_found.html", {"operator": request.state.operator}, 404)
-    if isinstance(result, ContactFieldError):
-        return _contact_page(request, {result.field: result.code}, typed_values(form), 422)
+    if isinstance(result, FieldError):
+        return _contact_page(request, {result.field: result.problem}, typed_values(form), 422)
     return redirect(f"/inbox/contacts/{contact_id}?done=contact")
