@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from bridge import importer, quarantine
 from bridge.app import build_context
 from bridge.context import Context
-from bridge.db import migrate, transaction
+from bridge.db import migrate, read_session, transaction
 from bridge.invitations import queue_invitation
 from bridge.serve import Role, serve
 from bridge.settings import Settings, SettingsError, load_settings
@@ -29,6 +29,7 @@ from chatcore.autoreply import Channel, explain
 from chatcore.errors import FieldError
 from chatcore.hours import wall_to_utc
 from chatcore.models import Contact, Conversation, ConversationTag, Message, Operator, Tag
+from chatcore.operator_sessions import deactivate
 from webui.auth import hash_password
 from webui.password_links import VALID_FOR
 
@@ -93,6 +94,11 @@ def _parser() -> argparse.ArgumentParser:
     invite = operator_commands.add_parser("invite", help="email an operator a new set-password link")
     invite.add_argument("email")
     invite.set_defaults(handler=cmd_operator_invite)
+    deactivate = operator_commands.add_parser(
+        "deactivate", help="stop an operator logging in; ends their web sessions at once"
+    )
+    deactivate.add_argument("email")
+    deactivate.set_defaults(handler=cmd_operator_deactivate)
 
     token = commands.add_parser("token", help="personal API tokens")
     token_commands = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
@@ -144,7 +150,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         print(f"wrote {path} with a new random secret key")
     context = _context(args)
     migrate(context.engine)
-    with Session(context.engine) as session:
+    with read_session(context.engine) as session:
         has_operator = session.exec(select(Operator.id).limit(1)).first() is not None
     if not has_operator:
         password = _add_operator(context, "admin@example.com", "Admin", admin=True)
@@ -225,9 +231,7 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     context = _context(args)
     migrate(context.engine)
     with transaction(context.engine) as session:
-        operator = session.exec(select(Operator).where(Operator.email == email)).first()
-        if operator is None or not operator.active:
-            raise UsageError(f"there is no active operator {email}")
+        operator = _active_operator(session, email)
         try:
             _row, token = api_tokens.issue(session, operator, args.name, context.clock.now())
         except FieldError as error:
@@ -235,6 +239,25 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     print(f"API token for {email} (shown once; revoke it on the profile page):")
     print(token)
     return 0
+
+
+def cmd_operator_deactivate(args: argparse.Namespace) -> int:
+    email = _operator_email(args.email)
+    context = _context(args)
+    migrate(context.engine)
+    with transaction(context.engine) as session:
+        operator = _active_operator(session, email)
+        deactivate(operator)
+        session.add(operator)
+    print(f"operator {email} deactivated; their sessions have ended")
+    return 0
+
+
+def _active_operator(session: Session, email: str) -> Operator:
+    operator = session.exec(select(Operator).where(Operator.email == email)).first()
+    if operator is None or not operator.active:
+        raise UsageError(f"there is no active operator {email}")
+    return operator
 
 
 def _operator_email(text: str) -> str:
@@ -356,7 +379,7 @@ def _progress_writer(stream: TextIO) -> importer.Progress:
 
 def cmd_export(args: argparse.Namespace) -> int:
     context = _context(args)
-    with Session(context.engine) as session:
+    with read_session(context.engine) as session:  # a long read that keeps the worker free to write
         operators = {o.id: o.email for o in session.exec(select(Operator))}
         for conversation in session.exec(select(Conversation).order_by(col(Conversation.id))):
             print(json.dumps(_export_row(session, conversation, operators), ensure_ascii=False))

@@ -9,6 +9,7 @@ it up, and a READ ONLY transaction on PostgreSQL.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,14 +32,25 @@ def make_engine(url: str, base_dir: str = ".") -> Engine:
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
     database = parsed.database or ""
-    if database and database != ":memory:" and not Path(database).is_absolute():
-        path = Path(base_dir, database)
+    if database and database != ":memory:" and not database.startswith("file:"):
+        path = Path(base_dir, database)  # an absolute `database` stays as it is
         path.parent.mkdir(parents=True, exist_ok=True)
+        _create_private(path)
         parsed = parsed.set(database=str(path))
     engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30})
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file readable by its owner only (like the spool): it holds every mail and
+    password hash. SQLite gives its -wal and -shm files the same mode. An existing file is left as is."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(descriptor)
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

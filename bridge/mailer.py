@@ -13,6 +13,7 @@ from bridge.context import Context
 from bridge.db import insert_new_statements
 from bridge.tokens import Token
 from chatcore.models import Contact, Conversation, Message, MessageId, Operator, OutboxMail
+from chatcore.sizes import shortened
 from outbound.compose import OutgoingAttachment, OutgoingEmail, compose
 from outbound.headers import subject_with_re
 from outbound.outbox import enqueue
@@ -128,8 +129,10 @@ def message_view(
     operators: Mapping[int, Operator],
     files: Sequence[Mapping[str, Any]] = (),
     base_url: str = "",
+    quote_limit: int | None = None,
 ) -> dict[str, Any]:
-    """A message as the email templates show it; `avatar_url` is absolute when `base_url` is given."""
+    """A message as the email templates show it; `avatar_url` is absolute when `base_url` is given; the
+    text is cut after `quote_limit` characters when one is given."""
     operator = operators.get(message.operator_id or 0)
     return {
         "id": message.id,
@@ -137,7 +140,7 @@ def message_view(
         "author": operator.name or operator.email if operator else "",
         "avatar_url": avatar_url(base_url, operator.avatar_sha256) if operator else None,
         "initials": initials(operator.name or operator.email) if operator else "",
-        "text": message.text,
+        "text": shortened(message.text, quote_limit, "[…]") if quote_limit else message.text,
         "created_at": message.created_at,
         "files": list(files),
     }

@@ -25,6 +25,7 @@ from chatcore.models import (
     ReadMark,
     Source,
 )
+from chatcore.sizes import MAX_QUOTED_TEXT
 
 NOTIFY_OPERATOR = "notify_operator"
 NOTIFY_VISITOR = "notify_visitor"
@@ -126,8 +127,15 @@ def notify_operator(session: Session, context: Context, job: Job) -> None:
             "conversation": conversation,
             "contact": contact,
             "contact_label": contact_label(contact),
-            "new_messages": [message_view(m, operators, files.get(m.id or 0, [])) for m in unread],
-            "history": [message_view(m, operators) for m in history if m.id not in {u.id for u in unread}],
+            "new_messages": [
+                message_view(m, operators, files.get(m.id or 0, []), quote_limit=MAX_QUOTED_TEXT)
+                for m in unread
+            ],
+            "history": [
+                message_view(m, operators, quote_limit=MAX_QUOTED_TEXT)
+                for m in history
+                if m.id not in {u.id for u in unread}
+            ],
             "inbox_url": inbox_url,
         },
         message_ids=[m.id or 0 for m in unread],

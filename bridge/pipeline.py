@@ -37,6 +37,7 @@ from chatcore.models import (
     SpoolStatus,
 )
 from chatcore.services import Desk, NewMessage
+from chatcore.sizes import MAX_STORED_HTML, MAX_STORED_TEXT, shortened
 from inbound.classify import Classification, MailKind, classify
 from inbound.clean import CleanedReply, clean_reply
 from inbound.parse import MailRejected, ParsedMail, ParseLimits, parse_mail
@@ -281,6 +282,11 @@ def _quarantine_row(
     log.warning("spool item %s quarantined: %s", row.id, reason)
 
 
+def _truncated_marker(context: Context) -> str:
+    translations = context.catalogs.get(context.settings.site.language)
+    return translations.gettext("[Message truncated: the rest is in the original mail.]")
+
+
 def _store_message(item: Item, session: Session, context: Context, found: Route) -> Item:
     mail = _mail(item)
     desk = Desk(session, _written_at(item, context))
@@ -289,9 +295,9 @@ def _store_message(item: Item, session: Session, context: Context, found: Route)
     if not (text or mail.html or mail.attachments):
         raise Quarantined("store", "the mail has no text, subject or attachment to show")
     new = NewMessage(
-        text=text,
+        text=shortened(text, MAX_STORED_TEXT, _truncated_marker(context)),
         source=Source.EMAIL,
-        html=mail.html,
+        html=mail.html if mail.html is None or len(mail.html) <= MAX_STORED_HTML else None,
         email_message_id=mail.message_id,
         from_address=mail.from_address,
         from_other_address=found.from_other_address,

@@ -13,11 +13,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from webui import api, avatars, desk, files, inbox, profile, widget
+from webui import api, avatars, desk, files, inbox, login, profile, widget
 from webui.api.errors import http_exception
+from webui.auth import SESSION_IDLE, PasswordWork
 from webui.deps import WebDeps
+from webui.limits import BodyLimits, RequestLimits
+from webui.login_throttle import LoginThrottle
 from webui.middleware import CsrfMiddleware
 from webui.pages import make_environment
+from webui.security_headers import SecurityHeaders
 from webui.uploads import MAX_FILES
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -25,8 +29,8 @@ SESSION_COOKIE = "rd_session"
 FORM_SLACK = 1024 * 1024  # a form's other fields and part headers around its files
 # Forms that answer a wrong CSRF token themselves, beside the form, keeping what was typed.
 SELF_CHECKED = (
-    inbox.login_submit,
-    inbox.logout,
+    login.login_submit,
+    login.logout,
     *desk.SELF_CHECKED,
     profile.details_submit,
     profile.password_submit,
@@ -43,6 +47,7 @@ def create_app(deps: WebDeps) -> Starlette:
         routes=[
             Route("/healthz", health),
             *widget.routes(),
+            *login.routes(),
             *inbox.routes(),
             *files.routes(),
             *profile.routes(),
@@ -51,10 +56,13 @@ def create_app(deps: WebDeps) -> Starlette:
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(RequestLimits, limits=BodyLimits.for_uploads(deps.max_file_size, MAX_FILES)),
             Middleware(
                 SessionMiddleware,
                 secret_key=deps.secret_key,
                 session_cookie=SESSION_COOKIE,
+                max_age=int(SESSION_IDLE.total_seconds()),  # re-signed on every response: an idle limit
                 same_site="lax",
                 https_only=deps.https_only,
             ),
@@ -68,5 +76,7 @@ def create_app(deps: WebDeps) -> Starlette:
         exception_handlers={HTTPException: http_exception},
     )
     app.state.deps = deps
+    app.state.passwords = PasswordWork()
+    app.state.login_throttle = LoginThrottle()
     app.state.pages = make_environment(deps.templates_dir)
     return app

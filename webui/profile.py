@@ -1,9 +1,10 @@
 """The operator's own profile (/inbox/profile) and the set-password link that leads to it.
 
 Each form posts to its own address and, on a problem, shows the page again with the message beside
-the field and nothing changed. A session that arrived through a valid set-password link may set a
-password without the current one; setting it spends the link. The database, argon2 and the page run
-in the threadpool (webui.guard); only reading the request body is awaited on the event loop.
+the field and nothing changed. Following a set-password link spends it and starts a session that may set
+a password without the current one, once. A new password, and "log out everywhere", end every other
+session of the operator. The database, argon2 and the page run in the threadpool (webui.guard); only
+reading the request body is awaited on the event loop.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import asdict
 from gettext import NullTranslations
 from typing import Any
 
+from anyio import from_thread
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
@@ -24,8 +26,9 @@ from starlette.routing import Route
 from chatcore import api_tokens
 from chatcore.errors import FieldError
 from chatcore.models import ApiToken, Operator
+from chatcore.operator_sessions import revoke_sessions
 from webui import password_links
-from webui.auth import csrf_ok, hash_password, verify_password
+from webui.auth import PasswordWork, csrf_ok, start_session
 from webui.deps import WebDeps
 from webui.guard import operator_required
 from webui.pages import page_language, render
@@ -54,6 +57,7 @@ def routes() -> list[Route]:
         Route(f"{PROFILE}/avatar", avatar_submit, methods=["POST"]),
         Route(f"{PROFILE}/tokens", token_submit, methods=["POST"]),
         Route(f"{PROFILE}/tokens/{{token_id}}/revoke", token_revoke, methods=["POST"]),
+        Route(f"{PROFILE}/sessions", log_out_everywhere, methods=["POST"]),
         Route("/set-password/{token}", set_password_link, methods=["GET"]),
     ]
 
@@ -102,13 +106,8 @@ def _tokens_of(request: Request, operator: Operator) -> list[ApiToken]:
 
 
 def _arrived_by_link(request: Request, operator: Operator) -> bool:
-    token = request.session.get(LINK_KEY)
-    if not isinstance(token, str):
-        return False
-    deps = _deps(request)
-    with deps.read_session() as session:
-        found = password_links.operator_for(session, deps.secret_key, token, deps.clock.now())
-    return found is not None and found.id == operator.id
+    """The session began at a set-password link (operator_required has checked it is still current)."""
+    return request.session.get(LINK_KEY) is True and request.session.get("operator_id") == operator.id
 
 
 def _expired_form(request: Request) -> Response:
@@ -179,10 +178,11 @@ def _change_password(request: Request, form: FormData) -> Response:
     if not csrf_ok(request, form.get("csrf")):
         return _expired_form(request)
     operator: Operator = request.state.operator
+    passwords: PasswordWork = request.app.state.passwords
     t = _translations(request)
     errors: dict[str, str] = {}
-    if not _arrived_by_link(request, operator) and not verify_password(
-        operator.password_hash, str(form.get("current_password", ""))
+    if not _arrived_by_link(request, operator) and not from_thread.run(
+        passwords.verify, operator.password_hash, str(form.get("current_password", ""))[:1024]
     ):
         errors["current_password"] = t.gettext("The current password is wrong.")
     problem = check_new_password(str(form.get("new_password", "")), str(form.get("repeat_password", "")), t)
@@ -190,14 +190,28 @@ def _change_password(request: Request, form: FormData) -> Response:
         errors["new_password"] = problem
     if errors:
         return _page(request, errors, 422)
+    new_hash = from_thread.run(passwords.hash, str(form["new_password"]))
     deps = _deps(request)
-    with Session(deps.engine) as session:
+    with Session(deps.engine, expire_on_commit=False) as session:
         row = _own_row(session, operator)
-        row.password_hash = hash_password(str(form["new_password"]))
+        row.password_hash = new_hash
+        revoke_sessions(row)
         session.add(row)
         session.commit()
-    request.session.pop(LINK_KEY, None)
+    start_session(request, row, str(request.session.get("language") or deps.language))
     return _saved("password")
+
+
+@operator_required
+def log_out_everywhere(request: Request) -> Response:
+    """Ends every session of this operator, this one included (CSRF: the middleware)."""
+    with Session(_deps(request).engine) as session:
+        row = _own_row(session, request.state.operator)
+        revoke_sessions(row)
+        session.add(row)
+        session.commit()
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
 
 
 @operator_required
@@ -247,19 +261,18 @@ def _store_avatar(request: Request, digest: str | None) -> Response:
 
 
 def set_password_link(request: Request) -> Response:
-    """A valid link logs its operator in and leads to the profile, where they choose a password."""
+    """A valid link logs its operator in, once, and leads to the profile, where they choose a password."""
     deps = _deps(request)
     token = str(request.path_params["token"])
-    with deps.read_session() as session:
+    with Session(deps.engine, expire_on_commit=False) as session:
         operator = password_links.operator_for(session, deps.secret_key, token, deps.clock.now())
+        spent = operator is not None and password_links.spend(session, operator)
+        session.commit()
     response: Response
-    if operator is None:
+    if operator is None or not spent:
         response = render(request, "link_expired.html", {}, 410)
     else:
-        request.session.clear()
-        request.session.update(
-            {"operator_id": operator.id, "language": operator.language or deps.language, LINK_KEY: token}
-        )
+        start_session(request, operator, operator.language or deps.language, **{LINK_KEY: True})
         response = RedirectResponse(PROFILE, status_code=303)
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

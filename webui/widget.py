@@ -19,6 +19,7 @@ from chatcore.models import AuthorKind, Contact, Conversation, ConversationStatu
 from chatcore.services import Desk, NewMessage
 from webui.deps import WebDeps
 from webui.file_views import visitor_json
+from webui.limits import parse_json, row_id
 from webui.pages import render
 
 VISITOR_COOKIE = "rd_visitor"
@@ -50,7 +51,7 @@ async def post_message(request: Request) -> Response:
     if request.headers.get("content-type", "").split(";")[0] != "application/json":
         return _error(415, "send JSON with Content-Type: application/json")
     try:
-        body = await request.json()
+        body = parse_json(await request.body())
     except ValueError:
         return _error(400, "the body is not valid JSON")
     if not isinstance(body, dict):
@@ -116,7 +117,7 @@ async def list_messages(request: Request) -> Response:
     deps: WebDeps = request.app.state.deps
     visitor_id = request.cookies.get(VISITOR_COOKIE)
     try:
-        after = int(request.query_params.get("after", "0"))
+        after = row_id(request.query_params.get("after", "0"))
     except ValueError:
         return _error(400, "after must be a message id")
     if not visitor_id:

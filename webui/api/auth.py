@@ -9,7 +9,7 @@ from starlette.responses import Response
 from chatcore import api_tokens
 from chatcore.models import ApiToken, Operator
 from webui.api.errors import ApiError
-from webui.auth import operator_id
+from webui.auth import operator_id, session_still_valid
 
 ADMIN = "admin"
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="relaydesk"'}
@@ -46,7 +46,8 @@ def authenticate(request: Request, session: Session) -> tuple[Operator, ApiToken
         return found
     ident = operator_id(request)
     operator = session.get(Operator, ident) if ident is not None else None
-    if operator is None or not operator.active:
+    now = request.app.state.deps.clock.now()
+    if operator is None or not session_still_valid(request.session, operator, now):
         raise Unauthorized("log in or send Authorization: Bearer TOKEN")
     return operator, None
 

@@ -122,12 +122,13 @@ def get_one(call: ApiCall) -> dict[str, Any]:
 
 def post_message(call: ApiCall) -> Response:
     """Reply to the contact, or write an internal note ("note": true); JSON, or multipart with files."""
-    conversation = _conversation(call)
+    # The body first: files are stored before the transaction takes the write lock.
     if media_type(call.request) in FORM_TYPES:
         text, is_note, files = _message_from_form(call)
     else:
         body = call.body(NewMessageBody)
         text, is_note, files = body.text, body.note, ()
+    conversation = _conversation(call)
     if not text.strip() and not files:
         raise ApiError(422, "a message needs some text or a file", "text")
     source = Source.API if bearer_token(call.request) is not None else Source.WEB

@@ -4,6 +4,7 @@ bodies read and checked against a pydantic model, ids bounded, every refusal a J
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,7 +13,9 @@ from typing import Any, TypeVar
 
 import anyio.from_thread
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
+from starlette.background import BackgroundTask
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -20,12 +23,13 @@ from starlette.responses import JSONResponse, Response
 from chatcore import api_tokens
 from chatcore.errors import DomainError
 from chatcore.events import Event
-from chatcore.models import ApiToken, Operator
+from chatcore.models import Operator
 from webui.api.auth import authenticate
 from webui.api.errors import ApiError, from_domain
 from webui.deps import WebDeps
 
 M = TypeVar("M", bound=BaseModel)
+logger = logging.getLogger(__name__)
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; anything larger names nothing
 MAX_JSON_BODY = 256 * 1024
 JSON_TYPES = ("application/json",)
@@ -116,42 +120,57 @@ Handler = Callable[[ApiCall], Any]
 
 def endpoint(handler: Handler, status_code: int = 200) -> Callable[[Request], Response]:
     """A Starlette endpoint (plain def: runs in the threadpool) around an API handler, which returns
-    a Response or something JSONResponse can send. GET handlers get a read-only session (on SQLite
-    it takes no lock); the others a session that writes."""
+    a Response or something JSONResponse can send. The caller is looked up in a read session; GET
+    handlers go on in it, the others get a session that writes, whose first statement (on SQLite,
+    the write lock) is the handler's own: it can read and store a body before taking the lock."""
 
     @wraps(handler)
     def run(request: Request) -> Response:
         deps: WebDeps = request.app.state.deps
         now = deps.clock.now()
-        reads_only = request.method in READ_METHODS
-        token: ApiToken | None = None
-        session = deps.read_session() if reads_only else Session(deps.engine, expire_on_commit=False)
-        with session:
-            try:
+        try:
+            with deps.read_session() as session:
                 operator, token = authenticate(request, session)
-                if token is not None and not reads_only and api_tokens.use_to_note(token, now):
-                    api_tokens.note_use(session, token.id or 0, now)  # committed with the change
-                result = handler(ApiCall(request, deps, session, operator))
-            except DomainError as error:
-                session.rollback()
-                return from_domain(error).response()
-            except ApiError as error:
-                session.rollback()
-                return error.response()
-        if token is not None and reads_only and api_tokens.use_to_note(token, now):
-            _note_use(deps, token.id or 0, now)
-        if isinstance(result, Response):
-            return result
-        return JSONResponse(result, status_code=status_code)
+                if request.method in READ_METHODS:
+                    result = handler(ApiCall(request, deps, session, operator))
+            if request.method not in READ_METHODS:
+                result = _write(
+                    handler, ApiCall(request, deps, Session(deps.engine, expire_on_commit=False), operator)
+                )
+        except DomainError as error:
+            return from_domain(error).response()
+        except ApiError as error:
+            return error.response()
+        response = result if isinstance(result, Response) else JSONResponse(result, status_code=status_code)
+        if token is not None and api_tokens.use_to_note(token, now) and response.background is None:
+            # After the answer is sent: a request never waits for the write lock for this.
+            response.background = BackgroundTask(_note_use, deps, token.id or 0, now)
+        return response
 
     return run
 
 
+def _write(handler: Handler, call: ApiCall) -> Any:
+    with call.session:
+        try:
+            return handler(call)
+        except DomainError as error:
+            call.session.rollback()
+            raise from_domain(error) from None
+        except ApiError:
+            call.session.rollback()
+            raise
+
+
 def _note_use(deps: WebDeps, token_id: int, now: datetime) -> None:
-    """After a read, in a transaction of its own: at most once a minute per token."""
-    with Session(deps.engine) as session:
-        api_tokens.note_use(session, token_id, now)
-        session.commit()
+    """After a read, in a transaction of its own: at most once a minute per token. A busy database
+    only loses the note."""
+    try:
+        with Session(deps.engine) as session:
+            api_tokens.note_use(session, token_id, now)
+            session.commit()
+    except OperationalError:
+        logger.warning("could not note the use of API token %s", token_id, exc_info=True)
 
 
 def media_type(request: Request) -> str:

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from chatcore.models import Operator
-from webui.auth import csrf_ok, operator_id
+from webui.auth import csrf_ok, signed_in_operator
 from webui.deps import WebDeps
 from webui.uploads import MAX_FILES
 
@@ -33,16 +33,8 @@ def redirect(url: str) -> Response:
 
 
 def signed_in(request: Request) -> Operator | None:
-    """The active operator of this session (blocking: call it from the threadpool)."""
-    ident = operator_id(request)
-    if ident is None:
-        return None
-    with deps_of(request).read_session() as session:
-        operator = session.get(Operator, ident)
-    if operator is None or not operator.active:
-        request.session.pop("operator_id", None)
-        return None
-    return operator
+    """The active operator of this session, if it is still valid (blocking: call it off the loop)."""
+    return signed_in_operator(request)
 
 
 def to_login(request: Request) -> Response:
