@@ -120,6 +120,10 @@ def test_unknown_dialogs_and_people_are_404(client: TestClient, operator_id: int
     assert client.get("/inbox/contacts/999").status_code == 404
     assert client.post("/inbox/999/close", data={"csrf": token}).status_code == 404
     assert client.post("/inbox/999/contact", data={"name": "X", "csrf": token}).status_code == 404
+    for huge in ("2147483648", "99999999999999999999999999"):
+        assert client.get(f"/inbox/{huge}").status_code == 404
+        assert client.get(f"/inbox/contacts/{huge}").status_code == 404
+        assert client.post(f"/inbox/{huge}/close", data={"csrf": token}).status_code == 404
 
 
 def test_the_card_refuses_a_bad_email_beside_the_field_and_keeps_it(

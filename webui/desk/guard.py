@@ -16,8 +16,10 @@ from starlette.responses import RedirectResponse, Response
 from chatcore.models import Operator
 from webui.auth import csrf_ok, signed_in_operator
 from webui.deps import WebDeps
+from webui.pages import render
 from webui.uploads import MAX_FILES
 
+MAX_ROW_ID = 2**31 - 1
 Page = Callable[[Request], Response]
 Action = Callable[[Request, FormData], Response]
 AsyncHandler = Callable[[Request], Awaitable[Response]]
@@ -44,6 +46,16 @@ def to_login(request: Request) -> Response:
     return redirect("/login?next=" + quote(target, safe="/"))
 
 
+def names_no_row(request: Request) -> bool:
+    """An id in the path past what an INTEGER column holds names nothing (and must not reach the
+    database, where PostgreSQL would refuse it as out of range)."""
+    return any(isinstance(value, int) and value > MAX_ROW_ID for value in request.path_params.values())
+
+
+def not_found(request: Request) -> Response:
+    return render(request, "not_found.html", {"operator": request.state.operator}, 404)
+
+
 def desk_page(handler: Page) -> Page:
     @wraps(handler)
     def checked(request: Request) -> Response:
@@ -51,7 +63,7 @@ def desk_page(handler: Page) -> Page:
         if operator is None:
             return to_login(request)
         request.state.operator = operator
-        return handler(request)
+        return not_found(request) if names_no_row(request) else handler(request)
 
     return checked
 
@@ -65,6 +77,8 @@ def desk_action(handler: Action) -> AsyncHandler:
         if operator is None:
             return to_login(request)
         request.state.operator = operator
+        if names_no_row(request):
+            return not_found(request)
         form = await request.form(max_files=MAX_FILES + 1, max_fields=200)
         request.state.list_query = str(form.get("view", "")).lstrip("?")  # the list the form came from
         try:
