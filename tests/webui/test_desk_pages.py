@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
@@ -220,3 +221,37 @@ def test_a_personal_saved_reply_is_seen_by_its_author_alone(
 
 def olga_hash(session: Session) -> str:
     return session.exec(select(Operator)).first().password_hash  # type: ignore[union-attr]
+
+
+def statements_for(client: TestClient, context: Context, path: str) -> int:
+    """How many SQL statements one request runs (on every engine the app holds)."""
+    counted: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        counted.append(statement)
+
+    engines = {context.engine, getattr(context, "read_engine", None) or context.engine}
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", count)
+    return len(counted)
+
+
+def test_the_pages_run_as_many_statements_for_3_dialogs_as_for_30(
+    client: TestClient, context: Context, operator_id: int
+) -> None:
+    first = dialog_with(context, "First", 3)
+    for number in range(2):
+        dialog_with(context, f"Few{number}")
+    log_in(client)
+    client.get(f"/inbox/{first}")  # the first visit writes the read mark; later ones only read it
+    few = (statements_for(client, context, "/inbox"), statements_for(client, context, f"/inbox/{first}"))
+    for number in range(27):
+        dialog_with(context, f"Many{number}", 2)
+    many = (statements_for(client, context, "/inbox"), statements_for(client, context, f"/inbox/{first}"))
+    assert many == few
+    print(f"statements per request: /inbox {many[0]}, /inbox/ID {many[1]}")
