@@ -9,6 +9,7 @@ it up, and a READ ONLY transaction on PostgreSQL.
 
 from __future__ import annotations
 
+import fcntl
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from typing import Any, TypeVar, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Insert, event, inspect
+from sqlalchemy import Insert, event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
@@ -107,6 +108,21 @@ def transaction(engine: Engine) -> Iterator[Session]:
             raise
 
 
+@contextmanager
+def read_transaction(engine: Engine) -> Iterator[Session]:
+    """A transaction that only reads, from one consistent snapshot, and blocks no writer: SQLite
+    begins it deferred (no write lock), PostgreSQL runs it REPEATABLE READ, READ ONLY."""
+    options: dict[str, Any] = {READS: True}
+    if is_postgres(engine):
+        options.update(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+    with (
+        engine.connect().execution_options(**options) as connection,
+        connection.begin(),
+        Session(bind=connection, expire_on_commit=False) as session,
+    ):
+        yield session
+
+
 def insert_new_statements(model: type[SQLModel], key: str) -> dict[str, Insert]:
     """INSERT statements per dialect that skip a row whose `key` is already taken (ON CONFLICT DO
     NOTHING): one round trip instead of a read and a write, and no race between the two. They return
@@ -153,5 +169,33 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (creates every table on an empty database)."""
-    command.upgrade(alembic_config(engine), "head")
+    """Bring the schema to the newest revision (creates every table on an empty database).
+
+    Processes starting at once take turns: on PostgreSQL under an advisory lock, on SQLite under an
+    exclusive lock on a file beside the database. The second finds the schema up to date."""
+    with _migration_lock(engine):
+        command.upgrade(alembic_config(engine), "head")
+
+
+_MIGRATION_LOCK_KEY = 0x52444D47  # "RDMG": the advisory lock every Relaydesk process migrates under
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    if is_postgres(engine):
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+            connection.commit()
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+                connection.commit()
+        return
+    database = engine.url.database or ""
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate-lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes, also when the process dies
+        yield

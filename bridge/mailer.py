@@ -76,7 +76,7 @@ def send_templated(
     rendered = context.renderer.render(template, envelope.language, {**values, "site": settings.site})
     earlier = thread_ids(session, conversation.id or 0, envelope.address) if conversation else []
     domain = settings.mail.domain
-    token = envelope.token
+    token = envelope.token.stamped(now) if envelope.token else None  # operator reply addresses expire
     if token is None:
         message_id = f"rd-{secrets.token_hex(12)}@{domain}"
     else:

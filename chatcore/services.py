@@ -307,7 +307,7 @@ class Desk:
         self.session.add(contact)
         if not changed:
             return []
-        return [ev.ContactChanged(_id(contact), _id(operator), changed)]
+        return [ev.ContactChanged(_id(contact), operator_id=_id(operator), fields=changed)]
 
     def _post(
         self,

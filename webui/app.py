@@ -13,7 +13,19 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from webui import api, avatars, desk, files, inbox, login, profile, widget
+from webui import (
+    api,
+    avatars,
+    desk,
+    desk_app,
+    event_stream,
+    files,
+    inbox,
+    login,
+    profile,
+    widget,
+    widget_stream,
+)
 from webui.api.errors import http_exception
 from webui.auth import SESSION_IDLE, PasswordWork
 from webui.deps import WebDeps
@@ -48,6 +60,9 @@ def create_app(deps: WebDeps) -> Starlette:
             Route("/healthz", health),
             *widget.routes(),
             *login.routes(),
+            *widget_stream.routes(),
+            *event_stream.routes(),
+            *desk_app.routes(),
             *inbox.routes(),
             *files.routes(),
             *profile.routes(),
@@ -78,5 +93,6 @@ def create_app(deps: WebDeps) -> Starlette:
     app.state.deps = deps
     app.state.passwords = PasswordWork()
     app.state.login_throttle = LoginThrottle()
+    app.state.widget_limits = widget.WidgetLimits.for_keys([deps.secret_key, *deps.previous_secret_keys])
     app.state.pages = make_environment(deps.templates_dir)
     return app

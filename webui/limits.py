@@ -102,7 +102,7 @@ def _too_large(limit: int) -> str:
 async def _answer(scope: Scope, send: Send, status: int, error: str) -> None:
     response: Response
     if scope["path"].startswith("/api/"):
-        response = JSONResponse({"error": error}, status_code=status)
+        response = JSONResponse({"error": error, "field": None}, status_code=status)
     else:
         response = PlainTextResponse(error[:1].upper() + error[1:], status_code=status)
     response.headers["Connection"] = "close"

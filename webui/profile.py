@@ -93,6 +93,8 @@ def _page(
         "tokens": _tokens_of(request, operator),
         "token_name": values.get("token_name", ""),
         "new_token": values.get("new_token"),
+        "notify_sound": values.get("notify_sound", operator.notify_sound),
+        "notify_browser": values.get("notify_browser", operator.notify_browser),
     }
     response = render(request, "profile.html", context, status_code)
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -137,6 +139,8 @@ def _save_details(request: Request, form: FormData) -> Response:
         language=str(form.get("language", "")),
         alternates=parse_alternates(raw_alternates, operator.email),
         notify_email=form.get("notify_email") == "1",
+        notify_sound=form.get("notify_sound") == "1",
+        notify_browser=form.get("notify_browser") == "1",
     )
     with Session(deps.engine) as session:
         taken = _addresses_of_others(session, operator)
@@ -147,6 +151,7 @@ def _save_details(request: Request, form: FormData) -> Response:
     with Session(deps.engine) as session:
         row = _own_row(session, operator)
         row.name, row.language, row.notify_email = details.name, details.language, details.notify_email
+        row.notify_sound, row.notify_browser = details.notify_sound, details.notify_browser
         row.alternate_emails = list(details.alternates)
         session.add(row)
         session.commit()

@@ -61,7 +61,9 @@ def test_every_response_carries_the_security_headers(desk: Desk) -> None:
     with closing(browser(process)) as client:
         answers = {
             path: client.get(path)
-            for path in ("/login", "/demo", "/healthz", "/static/demo.js", "/api/widget/messages", "/nowhere")
+            for path in (
+                "/login", "/demo", "/healthz", "/static/demo-chat.js", "/api/widget/messages", "/nowhere"
+            )
         }
         answers["413"] = client.post("/login", content=b"x" * 2_000_000)
     for path, answer in answers.items():

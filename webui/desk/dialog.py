@@ -92,7 +92,7 @@ def _mark_read(deps: WebDeps, conversation_id: int, operator: Operator) -> bool:
         row = session.get(Operator, operator.id)
         if conversation is None or row is None:
             return False
-        Desk(session, deps.clock.now()).mark_read(conversation, row)
+        deps.react(session, Desk(session, deps.clock.now()).mark_read(conversation, row))
         session.commit()
     return True
 

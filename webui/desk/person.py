@@ -12,9 +12,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from chatcore.contact_card import ContactChanges
-from chatcore.contacts import change_email, checked_address, clear_undeliverable
+from chatcore.contacts import checked_address, clear_undeliverable
 from chatcore.directory import dialogs_of_contact
 from chatcore.errors import DomainError, FieldError
+from chatcore.events import ContactChanged
+from chatcore.identity import verify_email
 from chatcore.models import Contact, Conversation, Operator
 from chatcore.services import Desk
 from webui.desk.actions import back_to_dialog
@@ -118,14 +120,17 @@ def contact_email_submit(request: Request, form: FormData) -> Response:
         address = checked_address(typed)
     except DomainError:
         return dialog_response(request, DialogState(error="email", email_draft=typed, status_code=422))
-    with Session(deps_of(request).engine) as session:
-        conversation = session.get(Conversation, int(request.path_params["conversation_id"]))
+    deps = deps_of(request)
+    conversation_id = int(request.path_params["conversation_id"])
+    with Session(deps.engine) as session:
+        conversation = session.get(Conversation, conversation_id)
         contact = session.get(Contact, conversation.contact_id) if conversation else None
         if contact is None:
             return render(request, "not_found.html", {"operator": request.state.operator}, 404)
-        change_email(contact, address)
+        contact = verify_email(session, contact, address, deps.clock.now())  # the operator vouches for it
         clear_undeliverable(contact)
         session.add(contact)
+        deps.react(session, [ContactChanged(contact.id or 0, conversation_id)])
         session.commit()
     return back_to_dialog(request, form)
 

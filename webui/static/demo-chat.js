@@ -1,19 +1,23 @@
-// The /demo chat page: posts to and polls the widget API. Strings come from data-* on #chat.
-"use strict";
+// The demo chat: posts to /api/widget/messages and shows new messages as the live stream announces
+// them (/api/widget/events); where EventSource is missing or the stream fails, it polls instead.
 (() => {
   const chat = document.getElementById("chat");
   const list = document.getElementById("messages");
   const form = document.getElementById("chat-form");
+  const words = chat.dataset;
+  const POLL_MS = 1500;
   let last = 0;
+  let source = null;
+  let pollTimer = null;
+
   function show(message) {
     if (document.getElementById("m" + message.id)) return;
     const div = document.createElement("div");
     div.id = "m" + message.id;
     div.className = "msg " + message.author_kind;
-    const who = message.mine ? chat.dataset.you : (message.author_name || chat.dataset.siteName);
     const meta = document.createElement("div");
     meta.className = "meta";
-    meta.textContent = who;
+    meta.textContent = message.mine ? words.you : (message.author_name || words.siteName);
     if (message.author_avatar) {
       const avatar = document.createElement("img");
       Object.assign(avatar, {src: message.author_avatar, alt: "", width: 24, height: 24, className: "avatar"});
@@ -26,6 +30,7 @@
     list.append(div);
     last = Math.max(last, message.id);
   }
+
   function files(items) {
     const ul = document.createElement("ul");
     ul.className = "files";
@@ -36,17 +41,55 @@
       link.href = item.url;
       link.textContent = item.name;
       link.className = "download";
-      li.append(link, " (" + Math.max(1, Math.round(item.size / 1024)) + " " + chat.dataset.kb + ")");
+      li.append(link, " (" + Math.max(1, Math.round(item.size / 1024)) + " " + words.kb + ")");
       ul.append(li);
     }
     return ul;
   }
-  async function poll() {
+
+  async function fetchNew() {
     try {
       const response = await fetch("/api/widget/messages?after=" + last, {credentials: "same-origin"});
-      if (response.ok) (await response.json()).messages.forEach(show);
-    } catch (error) { /* offline for a moment: the next poll catches up */ }
+      if (!response.ok) return null;
+      const data = await response.json();
+      data.messages.forEach(show);
+      return data;
+    } catch (error) {
+      return null; // offline for a moment: the stream's replay or the next poll catches up
+    }
   }
+
+  function startPolling() {
+    if (!pollTimer) pollTimer = setInterval(fetchNew, POLL_MS);
+  }
+
+  function stopPolling() {
+    clearInterval(pollTimer);
+    pollTimer = null;
+  }
+
+  function listen() {
+    if (source) return;
+    if (!window.EventSource) {
+      chat.dataset.live = "polling";
+      startPolling();
+      return;
+    }
+    source = new EventSource("/api/widget/events");
+    source.onopen = () => {
+      stopPolling();
+      chat.dataset.live = "stream";
+      fetchNew();
+    };
+    source.onmessage = () => fetchNew();
+    source.onerror = () => {
+      if (source.readyState !== EventSource.CLOSED) return; // the browser reconnects by itself
+      source = null;
+      chat.dataset.live = "polling";
+      startPolling();
+    };
+  }
+
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     for (const id of ["email-error", "text-error"]) document.getElementById(id).textContent = "";
@@ -62,7 +105,10 @@
     }
     form.text.value = "";
     show(data.message);
+    listen(); // the first message creates the conversation the stream follows
   });
-  poll();
-  setInterval(poll, 1500);
+
+  fetchNew().then((data) => {
+    if (data && data.conversation_id) listen();
+  });
 })();
