@@ -14,6 +14,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
 
+from chatcore import search_index
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 T = TypeVar("T")
 
@@ -111,5 +113,8 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (creates every table on an empty database)."""
+    """Bring the schema to the newest revision (creates every table on an empty database), then
+    rebuild the search index if it is missing or out of step with what it indexes."""
     command.upgrade(alembic_config(engine), "head")
+    with engine.begin() as connection:
+        search_index.repair(connection)

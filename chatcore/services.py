@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from chatcore import events as ev
+from chatcore import search_index
 from chatcore.errors import DomainError
 from chatcore.files import NewAttachment, attachment_row
 from chatcore.models import (
@@ -102,6 +103,7 @@ class Desk:
         )
         self.session.add(conversation)
         self.session.flush()
+        search_index.index_subject(self.session.connection(), _id(conversation), conversation.subject)
         return conversation, [ev.ConversationStarted(_id(conversation), _id(contact), channel)]
 
     def post_visitor_message(self, conversation: Conversation, message: NewMessage) -> list[ev.Event]:
@@ -241,6 +243,8 @@ class Desk:
             operator_at=self.now if author_kind == AuthorKind.OPERATOR and not is_note else None,
             status=ConversationStatus.OPEN if reopen else None,
         )
+        filenames = [file.filename for file in new.attachments]
+        search_index.index_message(self.session.connection(), _id(conversation), message_id, text, filenames)
         reopened = [ev.ConversationReopened(_id(conversation), None)] if reopen else []
         return [
             *reopened,
