@@ -35,6 +35,11 @@ def _when(nullable: bool = False, index: bool = False) -> Any:
     return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
 
 
+def _same_as_created(context: Any) -> Any:
+    """A column default: the row's own created_at (a conversation's activity starts when it does)."""
+    return context.get_current_parameters().get("created_at")
+
+
 def _json(default: Any) -> Any:
     return Field(default_factory=default, sa_column=Column(JSON, nullable=False))
 
@@ -117,6 +122,20 @@ class Conversation(SQLModel, table=True):
     last_operator_message_at: datetime | None = _when(nullable=True)
     visitor_seen_message_id: int = 0
     visitor_emailed_message_id: int = 0
+    # The inbox read model (chatcore/inbox.py): the newest message, stored by Desk in the statement that
+    # counts it, so the list is ordered by the last message without joining or sorting messages.
+    last_message_id: int | None = None
+    last_message_preview: str = ""  # the start of its text (services.PREVIEW_LENGTH)
+    last_activity_at: datetime = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=False, default=_same_as_created)
+    )
+    awaiting_reply: bool = False  # the contact wrote after the last operator reply (notes do not count)
+
+    __table_args__ = (
+        Index("ix_conversation_status_activity", "status", "last_activity_at", "id"),
+        Index("ix_conversation_assignee_activity", "assignee_id", "status", "last_activity_at", "id"),
+        Index("ix_conversation_activity", "last_activity_at", "id"),
+    )
 
 
 class Tag(SQLModel, table=True):
@@ -125,13 +144,16 @@ class Tag(SQLModel, table=True):
 
 
 class ConversationTag(SQLModel, table=True):
+    __table_args__ = (Index("ix_conversationtag_tag", "tag_id", "conversation_id"),)
     conversation_id: int = Field(foreign_key="conversation.id", primary_key=True)
     tag_id: int = Field(foreign_key="tag.id", primary_key=True)
 
 
 class Message(SQLModel, table=True):
+    # A conversation's messages in order: the dialog pages back and unread counts are range counts.
+    __table_args__ = (Index("ix_message_conversation_order", "conversation_id", "id"),)
     id: int | None = Field(default=None, primary_key=True)
-    conversation_id: int = Field(foreign_key="conversation.id", index=True)
+    conversation_id: int = Field(foreign_key="conversation.id")
     author_kind: str = AuthorKind.VISITOR
     operator_id: int | None = Field(default=None, foreign_key="operator.id")
     text: str = ""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import String, bindparam, func, insert, update
+from sqlalchemy import Boolean, Integer, String, bindparam, case, func, insert, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
@@ -36,12 +36,22 @@ from chatcore.models import (
 # Posting is the hottest write (every inbound mail, every chat line): one INSERT and one UPDATE,
 # built once, rather than the unit of work, which costs several times as much for the same two rows.
 _INSERT_MESSAGE = insert(Message).returning(col(Message.id))
+_NOW = bindparam("now", type_=UTCDateTime())
+# The inbox lists conversations by their newest message: a message written earlier than that one
+# (imported history) is counted but does not become the last message.
+_NEWEST = col(Conversation.last_activity_at) <= _NOW
+
+
+def _if_newest(value: Any, column: Any) -> Any:
+    return case((_NEWEST, value), else_=column)
+
+
 _COUNT_MESSAGE = (
     update(Conversation)
     .where(col(Conversation.id) == bindparam("conversation"))
     .values(
         message_count=col(Conversation.message_count) + 1,
-        updated_at=bindparam("now", type_=UTCDateTime()),
+        updated_at=_NOW,
         last_visitor_message_at=func.coalesce(
             bindparam("visitor_at", type_=UTCDateTime()), col(Conversation.last_visitor_message_at)
         ),
@@ -49,6 +59,15 @@ _COUNT_MESSAGE = (
             bindparam("operator_at", type_=UTCDateTime()), col(Conversation.last_operator_message_at)
         ),
         status=func.coalesce(bindparam("new_status", type_=String()), col(Conversation.status)),
+        last_message_id=_if_newest(bindparam("message", type_=Integer()), col(Conversation.last_message_id)),
+        last_message_preview=_if_newest(
+            bindparam("preview", type_=String()), col(Conversation.last_message_preview)
+        ),
+        last_activity_at=_if_newest(_NOW, col(Conversation.last_activity_at)),
+        awaiting_reply=_if_newest(
+            func.coalesce(bindparam("awaiting", type_=Boolean()), col(Conversation.awaiting_reply)),
+            col(Conversation.awaiting_reply),
+        ),
     )
     .returning(
         col(Conversation.message_count),
@@ -56,8 +75,13 @@ _COUNT_MESSAGE = (
         col(Conversation.last_visitor_message_at),
         col(Conversation.last_operator_message_at),
         col(Conversation.status),
+        col(Conversation.last_message_id),
+        col(Conversation.last_message_preview),
+        col(Conversation.last_activity_at),
+        col(Conversation.awaiting_reply),
     )
 )
+PREVIEW_LENGTH = 200  # characters of the last message the inbox shows
 _TAG = re.compile(r"^[\w][\w\-.]{0,62}$", re.UNICODE)
 
 
@@ -100,6 +124,7 @@ class Desk:
             subject=subject.strip()[:250],
             created_at=self.now,
             updated_at=self.now,
+            last_activity_at=self.now,
         )
         self.session.add(conversation)
         self.session.flush()
@@ -237,11 +262,17 @@ class Desk:
         self.session.add_all(attachment_row(message_id, file) for file in new.attachments)
         visitor = author_kind == AuthorKind.VISITOR
         reopen = visitor and conversation.status == ConversationStatus.CLOSED and not new.automatic
+        replied = author_kind == AuthorKind.OPERATOR and not is_note
         self._count_message(
             conversation,
+            message_id,
+            text[:PREVIEW_LENGTH],
             visitor_at=self.now if visitor else None,
-            operator_at=self.now if author_kind == AuthorKind.OPERATOR and not is_note else None,
+            operator_at=self.now if replied else None,
             status=ConversationStatus.OPEN if reopen else None,
+            # an out-of-office answer from the contact's mailbox asks for no reply; a system line or an
+            # autoreply is no reply
+            awaiting=True if visitor and not new.automatic else (False if replied else None),
         )
         filenames = [file.filename for file in new.attachments]
         search_index.index_message(self.session.connection(), _id(conversation), message_id, text, filenames)
@@ -291,13 +322,16 @@ class Desk:
     def _count_message(
         self,
         conversation: Conversation,
+        message_id: int,
+        preview: str,
         *,
         visitor_at: datetime | None,
         operator_at: datetime | None,
         status: str | None,
+        awaiting: bool | None,
     ) -> None:
-        """Count the message in SQL (no update is lost when two arrive at once) and show the new values
-        on the loaded row without marking it changed."""
+        """Count the message in SQL (no update is lost when two arrive at once), make it the last
+        message the inbox shows, and show the new values on the loaded row without marking it changed."""
         if self.session.is_modified(conversation):
             self.session.flush()  # changes in hand go first, so the row read back below is the whole truth
         values = {
@@ -306,6 +340,9 @@ class Desk:
             "visitor_at": visitor_at,
             "operator_at": operator_at,
             "new_status": status,
+            "message": message_id,
+            "preview": preview,
+            "awaiting": awaiting,
         }
         row = self.session.connection().execute(_COUNT_MESSAGE, values).one()
         for name, value in row._mapping.items():
