@@ -12,11 +12,11 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, tuple_
+from sqlalchemy import ColumnElement, Select, and_, func, tuple_
 from sqlalchemy import select as select_columns
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -34,6 +34,9 @@ from chatcore.models import (
     ReadMark,
     Tag,
 )
+from chatcore.search import excerpts as search_excerpts
+from chatcore.search import matches as search_matches
+from chatcore.search import parse_query
 
 StatusFilter = Literal["open", "closed", "all"]
 AssigneeFilter = Literal["me", "none"] | int | None
@@ -49,7 +52,7 @@ class InboxFilter:
     unread: bool = False  # something the operator asking has not read
     awaiting: bool = False  # the contact wrote last (see Conversation.awaiting_reply)
     contact_id: int | None = None
-    q: str | None = None  # subject, contact name or email containing it (full-text search replaces it)
+    q: str | None = None  # full-text search (chatcore/search.py): best match first, with excerpts
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ class InboxItem:
     awaiting_reply: bool
     last_message: LastMessage | None
     updated_at: datetime  # the last activity: the time of the last message (or of the start)
+    excerpt: str | None = None  # with a search: the matching text, HTML-escaped, matches in <mark>
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,8 @@ def list_conversations(
     (all but the assignee). Raises DomainError for a limit out of range or a cursor it did not make."""
     if not 1 <= limit <= MAX_LIMIT:
         raise DomainError(f"limit must be between 1 and {MAX_LIMIT}")
+    if filters.q and filters.q.strip():
+        return _search_page(session, operator_id, filters, limit, cursor)
     shared = _conditions(filters, operator_id)
     where = [*shared, *_assignee_condition(filters.assignee, operator_id)]
     if cursor is not None:
@@ -147,6 +153,37 @@ def list_conversations(
     last = items[-1] if more else None
     next_cursor = encode_cursor(last.updated_at, last.id) if last else None
     return InboxPage(items, next_cursor, _counts(session, operator_id, shared))
+
+
+def _search_page(
+    session: Session, operator_id: int, filters: InboxFilter, limit: int, cursor: str | None
+) -> InboxPage:
+    """The list narrowed to dialogs matching `filters.q`, best match first (then newest activity),
+    paged by (score, activity, id); each item carries its excerpt."""
+    query = parse_query(filters.q or "")
+    found = search_matches(session, query)
+    shared = _conditions(filters, operator_id)
+    where = [*shared, *_assignee_condition(filters.assignee, operator_id)]
+    if cursor is not None:
+        score, activity, last_id = decode_search_cursor(cursor)
+        where.append(
+            tuple_(found.c.score, col(Conversation.last_activity_at), col(Conversation.id))
+            < (score, activity, last_id)
+        )
+    order = [found.c.score.desc(), *_order(filters)]
+    rows_query = _rows_query(where, order).add_columns(found.c.score)
+    rows_query = rows_query.join(found, found.c.conversation_id == col(Conversation.id))
+    rows = _fetch(session, rows_query.limit(limit + 1))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = _items(session, operator_id, [row[:-1] for row in rows])
+    shown = search_excerpts(session, query, [item.id for item in items])
+    items = [replace(item, excerpt=shown.get(item.id, "")) for item in items]
+    next_cursor = None
+    if more and items:
+        next_cursor = encode_search_cursor(int(rows[-1][-1]), items[-1].updated_at, items[-1].id)
+    in_results = col(Conversation.id).in_(select_columns(found.c.conversation_id))
+    return InboxPage(items, next_cursor, _counts(session, operator_id, [*shared, in_results]))
 
 
 def get_conversation(
@@ -181,6 +218,22 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+def encode_search_cursor(score: int, activity: datetime, conversation_id: int) -> str:
+    micros = (activity - _EPOCH) // timedelta(microseconds=1)
+    return base64.urlsafe_b64encode(f"s{score}.{micros}.{conversation_id}".encode("ascii")).decode("ascii")
+
+
+def decode_search_cursor(cursor: str) -> tuple[int, datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("ascii")
+        if not raw.startswith("s"):
+            raise ValueError(raw)
+        score, micros, conversation_id = (int(part) for part in raw[1:].split("."))
+        return score, _EPOCH + timedelta(microseconds=micros), conversation_id
+    except (ValueError, UnicodeError, binascii.Error, OverflowError):
+        raise DomainError("the cursor is not one this list gave out") from None
+
+
 def item_to_json(item: InboxItem) -> dict[str, Any]:
     """The API's item: times in ISO 8601 UTC."""
     assignee = item.assignee
@@ -211,7 +264,7 @@ def item_to_json(item: InboxItem) -> dict[str, Any]:
             else None
         ),
         "updated_at": iso_utc(item.updated_at),
-    }
+    } | ({"excerpt": item.excerpt} if item.excerpt is not None else {})
 
 
 def iso_utc(moment: datetime) -> str:
@@ -283,8 +336,6 @@ def _conditions(filters: InboxFilter, operator_id: int) -> list[ColumnElement[bo
         where.append(col(Conversation.awaiting_reply).is_(True))
     if filters.contact_id is not None:
         where.append(col(Conversation.contact_id) == filters.contact_id)
-    if filters.q and filters.q.strip():
-        where.append(_matches(filters.q.strip()))
     return where
 
 
@@ -308,16 +359,6 @@ def _read_up_to(operator_id: int) -> Any:
             col(ReadMark.conversation_id) == col(Conversation.id),
         )
         .scalar_subquery()
-    )
-
-
-def _matches(text: str) -> ColumnElement[bool]:
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    contact = select(col(Contact.id)).where(
-        or_(col(Contact.name).ilike(pattern, escape="\\"), col(Contact.email).ilike(pattern, escape="\\"))
-    )
-    return or_(
-        col(Conversation.subject).ilike(pattern, escape="\\"), col(Conversation.contact_id).in_(contact)
     )
 
 

@@ -20,7 +20,9 @@ from sqlmodel import Session, select
 
 from bridge.db import make_engine, migrate, transaction
 from chatcore import search_index
+from chatcore.errors import DomainError
 from chatcore.files import NewAttachment
+from chatcore.inbox import InboxFilter, InboxPage, item_to_json, list_conversations
 from chatcore.models import Contact, Conversation, Operator
 from chatcore.search import excerpt, parse_query, search_conversations
 from chatcore.search_terms import tokens
@@ -377,3 +379,52 @@ def test_imported_mail_is_searchable_once_stored(
         assert _found(engine, "пароль") == [], "quoted history is not searched"
     finally:
         engine.dispose()
+
+
+# --- the dialog list with a query -----------------------------------------------------------------
+
+
+def _listed(desk: Desk_, limit: int = 50, cursor: str | None = None, **filters: Any) -> InboxPage:
+    with Session(desk.engine) as session:
+        operator = session.exec(select(Operator)).first()
+        assert operator is not None
+        assert operator.id is not None
+        return list_conversations(session, operator.id, InboxFilter(**filters), limit, cursor)
+
+
+@pytest.mark.parametrize("backend", backends())
+def test_the_list_with_a_query_is_best_match_first_with_excerpts(
+    desks: dict[str, Desk_], backend: str
+) -> None:
+    desk = desks[backend]
+    keys = {conversation_id: key for key, conversation_id in desk.ids.items()}
+    page = _listed(desk, q="payment", status="all")
+    assert [keys[item.id] for item in page.items] == desk.find("payment")
+    assert keys[page.items[0].id] == "payment-en"
+    assert page.items[0].excerpt is not None
+    assert "<mark>payment</mark>" in page.items[0].excerpt
+    assert page.counts.all == len(page.items)
+    assert item_to_json(page.items[0])["excerpt"] == page.items[0].excerpt
+    plain = _listed(desk, status="all")
+    assert all(item.excerpt is None for item in plain.items)
+    assert "excerpt" not in item_to_json(plain.items[0])
+
+
+@pytest.mark.parametrize("backend", backends())
+def test_the_list_filters_narrow_a_search_and_pages_follow_the_ranking(
+    desks: dict[str, Desk_], backend: str
+) -> None:
+    desk = desks[backend]
+    keys = {conversation_id: key for key, conversation_id in desk.ids.items()}
+    contact_id = _contact_of(desk, "orders-ru")
+    assert [keys[i.id] for i in _listed(desk, q="заказ", contact_id=contact_id).items] == ["orders-ru"]
+    assert _listed(desk, q="заказ", status="closed").items == []
+    assert _listed(desk, q="заказ", assignee="me").items == []
+    everything = [keys[item.id] for item in _listed(desk, q="заказ").items]
+    first = _listed(desk, limit=2, q="заказ")
+    assert first.next_cursor is not None
+    rest = _listed(desk, limit=2, cursor=first.next_cursor, q="заказ")
+    assert [keys[item.id] for item in first.items + rest.items] == everything
+    assert len(everything) == 3
+    with pytest.raises(DomainError):
+        _listed(desk, cursor=first.next_cursor)
