@@ -35,8 +35,9 @@ from chatcore.models import (
     Tag,
 )
 from chatcore.search import excerpts as search_excerpts
-from chatcore.search import matches as search_matches
+from chatcore.search import find as search_find
 from chatcore.search import parse_query
+from chatcore.search import ranked as search_ranked
 
 StatusFilter = Literal["open", "closed", "all"]
 AssigneeFilter = Literal["me", "none"] | int | None
@@ -159,31 +160,26 @@ def _search_page(
     session: Session, operator_id: int, filters: InboxFilter, limit: int, cursor: str | None
 ) -> InboxPage:
     """The list narrowed to dialogs matching `filters.q`, best match first (then newest activity),
-    paged by (score, activity, id); each item carries its excerpt."""
+    each item with its excerpt; the tab counts are of the matching dialogs."""
     query = parse_query(filters.q or "")
-    found = search_matches(session, query)
+    offset = decode_search_cursor(cursor) if cursor is not None else 0
     shared = _conditions(filters, operator_id)
-    where = [*shared, *_assignee_condition(filters.assignee, operator_id)]
-    if cursor is not None:
-        score, activity, last_id = decode_search_cursor(cursor)
-        where.append(
-            tuple_(found.c.score, col(Conversation.last_activity_at), col(Conversation.id))
-            < (score, activity, last_id)
+    matching = search_find(session.connection(), query)
+    everything = search_ranked(session, matching, shared)
+    found = everything
+    if filters.assignee is not None:
+        found = search_ranked(
+            session, matching, [*shared, *_assignee_condition(filters.assignee, operator_id)]
         )
-    order = [found.c.score.desc(), *_order(filters)]
-    rows_query = _rows_query(where, order).add_columns(found.c.score)
-    rows_query = rows_query.join(found, found.c.conversation_id == col(Conversation.id))
-    rows = _fetch(session, rows_query.limit(limit + 1))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    items = _items(session, operator_id, [row[:-1] for row in rows])
-    shown = search_excerpts(session, query, [item.id for item in items])
+    ids = [key for key, _ in found[offset : offset + limit]]
+    listed = {row[0]: row for row in _fetch(session, _rows_query([col(Conversation.id).in_(ids)], []))}
+    items = _items(session, operator_id, [listed[key] for key in ids if key in listed])
+    shown = search_excerpts(session, query, matching, ids)
     items = [replace(item, excerpt=shown.get(item.id, "")) for item in items]
-    next_cursor = None
-    if more and items:
-        next_cursor = encode_search_cursor(int(rows[-1][-1]), items[-1].updated_at, items[-1].id)
-    in_results = col(Conversation.id).in_(select_columns(found.c.conversation_id))
-    return InboxPage(items, next_cursor, _counts(session, operator_id, [*shared, in_results]))
+    more = len(found) > offset + limit
+    next_cursor = encode_search_cursor(offset + limit) if more else None
+    counts = _counts(session, operator_id, [col(Conversation.id).in_([key for key, _ in everything])])
+    return InboxPage(items, next_cursor, counts)
 
 
 def get_conversation(
@@ -218,20 +214,20 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def encode_search_cursor(score: int, activity: datetime, conversation_id: int) -> str:
-    micros = (activity - _EPOCH) // timedelta(microseconds=1)
-    return base64.urlsafe_b64encode(f"s{score}.{micros}.{conversation_id}".encode("ascii")).decode("ascii")
+def encode_search_cursor(offset: int) -> str:
+    """Search results are a ranking computed per request, so their pages go by position."""
+    return base64.urlsafe_b64encode(f"s{offset}".encode("ascii")).decode("ascii")
 
 
-def decode_search_cursor(cursor: str) -> tuple[int, datetime, int]:
+def decode_search_cursor(cursor: str) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("ascii")
-        if not raw.startswith("s"):
-            raise ValueError(raw)
-        score, micros, conversation_id = (int(part) for part in raw[1:].split("."))
-        return score, _EPOCH + timedelta(microseconds=micros), conversation_id
-    except (ValueError, UnicodeError, binascii.Error, OverflowError):
-        raise DomainError("the cursor is not one this list gave out") from None
+        offset = int(raw[1:]) if raw.startswith("s") else -1
+    except (ValueError, UnicodeError, binascii.Error):
+        offset = -1
+    if offset < 0:
+        raise DomainError("the cursor is not one this list gave out")
+    return offset
 
 
 def item_to_json(item: InboxItem) -> dict[str, Any]:
@@ -500,4 +496,3 @@ def _message_view(
         created_at=message.created_at,
         attachments=files.get(message_id, []),
     )
-

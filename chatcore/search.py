@@ -6,7 +6,7 @@ its contact (name, email, phone, notes). Words match other forms of themselves (
 
 The score is the same on SQLite and PostgreSQL, so both order results alike: for each part of the query,
 one point per message that has it, three for the subject or the contact; ties go to the dialog with
-the newest activity.
+the newest activity. See `find` for how a query with common words stays fast.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, Subquery, text
-from sqlalchemy.sql.elements import TextClause
-from sqlmodel import Session, col, select
+from sqlalchemy import ColumnElement, Connection, text, type_coerce
+from sqlalchemy import select as select_columns
+from sqlalchemy.types import NullType
+from sqlmodel import Session, col
 
 from chatcore.models import Attachment, Contact, Conversation, Message, SearchText
 from chatcore.search_index import ORDINAL_BITS, ORDINAL_MASK, message_document, person_document
@@ -29,6 +30,8 @@ MAX_QUERY_PARTS = 8
 EXCERPT_CHARS = 160
 SUBJECT_POINTS = 2  # added to the one point of the subject's own match: three in all
 PERSON_POINTS = 3
+CANDIDATE_TEXTS = 2000  # texts of the rarest part that pick the candidates (see `scores`)
+PER_DIALOG_LOOKUPS = 100  # up to this many candidates, another part is looked up dialog by dialog
 _QUOTED = re.compile(r'"([^"]*)"?')
 _EMAIL_ONLY = re.compile(r"^[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+$")
 _PHONE_RUN = re.compile(r"\+?\d[\d\s()\-]{5,}\d")
@@ -87,51 +90,156 @@ def _chunk_term(chunk: str) -> Term:
 # ---------------------------------------------------------------------------------------------------
 
 
-def matches(session: Session, query: Query) -> Subquery:
-    """(conversation_id, score) of every dialog that has each part of `query`; join it to filter."""
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    selects: list[str] = []
-    params: dict[str, Any] = {"parts": len(query.parts)}
-    for number, part in enumerate(query.parts):
-        params[f"q{number}"] = fts_query(part) if sqlite else tsquery(part)
-        selects.extend(_part_selects(number, sqlite))
-    if not selects:
-        selects = ["SELECT 0 AS conversation_id, 0 AS part, 0 AS score WHERE 1 = 0"]
-    statement = text(
-        "SELECT conversation_id, sum(score) AS score FROM ("  # noqa: S608
-        + " UNION ALL ".join(selects)
-        + ") AS hits GROUP BY conversation_id HAVING count(DISTINCT part) = :parts"
-    ).bindparams(**params)
-    return statement.columns(conversation_id=Integer, score=Integer).subquery("matches")
+@dataclass(frozen=True)
+class Found:
+    """What a query matched: each dialog's score, and the text (doc id) to show for it."""
+
+    scores: dict[int, int]
+    shown: dict[int, int]  # conversation id -> its first matching message (else its subject)
 
 
-def _part_selects(number: int, sqlite: bool) -> list[str]:
-    """The SELECTs that find one part. (SQL text here interpolates constants and part numbers only;
-    what the user typed is always a bound parameter.)"""
-    subject_bonus = f"{SUBJECT_POINTS} * max(CASE WHEN (id & {ORDINAL_MASK}) = 0 THEN 1 ELSE 0 END)"
-    if sqlite:
-        texts = (
-            f"SELECT rowid >> {ORDINAL_BITS} AS conversation_id, {number} AS part, "  # noqa: S608
-            f"count(*) + {subject_bonus.replace('id &', 'rowid &')} AS score "
-            f"FROM searchtext_fts WHERE searchtext_fts MATCH :q{number} GROUP BY rowid >> {ORDINAL_BITS}"
-        )
-        people = (
-            f"SELECT conversation.id, {number}, {PERSON_POINTS} FROM searchperson_fts "  # noqa: S608
-            "JOIN conversation ON conversation.contact_id = searchperson_fts.rowid "
-            f"WHERE searchperson_fts MATCH :q{number}"
-        )
+def ranked(
+    session: Session, found: Found, conditions: Sequence[ColumnElement[bool]] = ()
+) -> list[tuple[int, int]]:
+    """(conversation_id, score) of the dialogs `found` that meet `conditions` (on Conversation), best
+    first: highest score, then newest activity, then newest id."""
+    if not found.scores:
+        return []
+    # The activity is only compared, so it is read as the database gives it (no datetime parsing).
+    activity = type_coerce(col(Conversation.last_activity_at), NullType())
+    statement = select_columns(col(Conversation.id), activity).where(
+        col(Conversation.id).in_(list(found.scores)), *conditions
+    )
+    rows = [
+        (int(key or 0), found.scores[int(key or 0)], when)
+        for key, when in session.connection().execute(statement)
+    ]
+    rows.sort(key=lambda row: (row[1], row[2], row[0]), reverse=True)
+    return [(key, score) for key, score, _ in rows]
+
+
+def find(connection: Connection, query: Query) -> Found:
+    """Every dialog that has each part of `query`, with its score.
+
+    The rarest part (by a count that stops at CANDIDATE_TEXTS) picks the candidates: its texts (all
+    of them, or the newest CANDIDATE_TEXTS when it is in more) and the dialogs of contacts that have
+    it. Each other part then keeps the candidates that have it too, looked up among the candidates
+    only. So a query costs about the same with common words as with rare ones; a query whose every
+    part is in more than CANDIDATE_TEXTS texts ranks the dialogs of the newest of them."""
+    found = Found({}, {})
+    if not query.parts:
+        return found
+    index = _Index(connection)
+    counts = [index.count(part, CANDIDATE_TEXTS + 1) for part in query.parts]
+    people = [index.people(part) for part in query.parts]
+    order = sorted(range(len(query.parts)), key=lambda i: (counts[i] + len(people[i]), i))
+    for doc in index.newest(query.parts[order[0]], CANDIDATE_TEXTS):
+        _count_text(found, doc)
+    for conversation_id in people[order[0]]:
+        found.scores[conversation_id] = found.scores.get(conversation_id, 0) + PERSON_POINTS
+    for number in order[1:]:
+        found = _keep_those_with(index, found, query.parts[number], counts[number], people[number])
+    return found
+
+
+def _keep_those_with(index: _Index, before: Found, part: Term, count: int, people: set[int]) -> Found:
+    """The candidates that have `part` too, with its points added."""
+    candidates = before.scores
+    found = Found({}, dict(before.shown))
+    if count <= CANDIDATE_TEXTS:
+        docs = index.newest(part, CANDIDATE_TEXTS)
+    elif len(candidates) <= PER_DIALOG_LOOKUPS:
+        docs = [doc for conversation_id in candidates for doc in index.within(part, conversation_id)]
     else:
-        texts = (
-            f"SELECT id >> {ORDINAL_BITS} AS conversation_id, {number} AS part, "  # noqa: S608
-            f"count(*) + {subject_bonus} AS score "
-            f"FROM searchtext WHERE vector @@ CAST(:q{number} AS tsquery) GROUP BY id >> {ORDINAL_BITS}"
-        )
-        people = (
-            f"SELECT conversation.id, {number}, {PERSON_POINTS} FROM searchperson "  # noqa: S608
-            "JOIN conversation ON conversation.contact_id = searchperson.id "
-            f"WHERE searchperson.vector @@ CAST(:q{number} AS tsquery)"
-        )
-    return [texts, people]
+        docs = index.since(part, min(candidates) << ORDINAL_BITS)
+    for doc in docs:
+        if doc >> ORDINAL_BITS in candidates:
+            _count_text(found, doc)
+    for conversation_id in people & candidates.keys():
+        found.scores[conversation_id] = found.scores.get(conversation_id, 0) + PERSON_POINTS
+    scores = {key: candidates[key] + found.scores[key] for key in candidates if key in found.scores}
+    return Found(scores, {key: doc for key, doc in found.shown.items() if key in scores})
+
+
+def _count_text(found: Found, doc: int) -> None:
+    """Count a matching text for its dialog; the dialog shows its earliest matching message."""
+    conversation_id = doc >> ORDINAL_BITS
+    subject = (doc & ORDINAL_MASK) == 0
+    found.scores[conversation_id] = (
+        found.scores.get(conversation_id, 0) + 1 + (SUBJECT_POINTS if subject else 0)
+    )
+    shown = found.shown.get(conversation_id)
+    if shown is None or _shows_before(doc, shown):
+        found.shown[conversation_id] = doc
+
+
+def _shows_before(doc: int, other: int) -> bool:
+    """Messages before the subject (the list shows the subject anyway), earlier messages first."""
+    return ((doc & ORDINAL_MASK) == 0, doc) < ((other & ORDINAL_MASK) == 0, other)
+
+
+class _Index:
+    """The few lookups the search makes, in the words of each database."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.sqlite = connection.dialect.name == "sqlite"
+        self.statements = _SQLITE if self.sqlite else _POSTGRES
+
+    def _text(self, part: Term) -> str:
+        return fts_query(part) if self.sqlite else tsquery(part)
+
+    def _ids(self, name: str, **params: Any) -> list[int]:
+        return [row[0] for row in self.connection.execute(self.statements[name], params)]
+
+    def count(self, part: Term, cap: int) -> int:
+        return len(self._ids("first", q=self._text(part), cap=cap))
+
+    def newest(self, part: Term, cap: int) -> list[int]:
+        return self._ids("newest", q=self._text(part), cap=cap)
+
+    def within(self, part: Term, conversation_id: int) -> list[int]:
+        low = conversation_id << ORDINAL_BITS
+        return self._ids("within", q=self._text(part), low=low, high=low + ORDINAL_MASK)
+
+    def since(self, part: Term, low: int) -> list[int]:
+        return self._ids("since", q=self._text(part), low=low)
+
+    def people(self, part: Term) -> set[int]:
+        return set(self._ids("people", q=self._text(part)))
+
+
+# SQL text here is constant; what the user typed is always a bound parameter.
+_SQLITE = {
+    "first": text("SELECT rowid FROM searchtext_fts WHERE searchtext_fts MATCH :q LIMIT :cap"),
+    "newest": text(
+        "SELECT rowid FROM searchtext_fts WHERE searchtext_fts MATCH :q ORDER BY rowid DESC LIMIT :cap"
+    ),
+    "within": text(
+        "SELECT rowid FROM searchtext_fts WHERE searchtext_fts MATCH :q AND rowid >= :low AND rowid <= :high"
+    ),
+    "since": text("SELECT rowid FROM searchtext_fts WHERE searchtext_fts MATCH :q AND rowid >= :low"),
+    "people": text(
+        "SELECT conversation.id FROM searchperson_fts "
+        "JOIN conversation ON conversation.contact_id = searchperson_fts.rowid "
+        "WHERE searchperson_fts MATCH :q"
+    ),
+}
+_POSTGRES = {
+    "first": text("SELECT id FROM searchtext WHERE vector @@ CAST(:q AS tsquery) LIMIT :cap"),
+    "newest": text(
+        "SELECT id FROM searchtext WHERE vector @@ CAST(:q AS tsquery) ORDER BY id DESC LIMIT :cap"
+    ),
+    "within": text(
+        "SELECT id FROM searchtext WHERE vector @@ CAST(:q AS tsquery) AND id >= :low AND id <= :high"
+    ),
+    "since": text("SELECT id FROM searchtext WHERE vector @@ CAST(:q AS tsquery) AND id >= :low"),
+    "people": text(
+        "SELECT conversation.id FROM searchperson "
+        "JOIN conversation ON conversation.contact_id = searchperson.id "
+        "WHERE searchperson.vector @@ CAST(:q AS tsquery)"
+    ),
+}
 
 
 def fts_query(part: Term) -> str:
@@ -164,77 +272,78 @@ def search_conversations(
 ) -> list[SearchHit]:
     """Dialogs matching `query`, best first, at most `limit`, narrowed by the filters given."""
     parsed = parse_query(query)
-    if not parsed.parts:
-        return []
-    found = matches(session, parsed)
-    statement = (
-        select(found.c.conversation_id, found.c.score)
-        .join(Conversation, col(Conversation.id) == found.c.conversation_id)
-        .order_by(found.c.score.desc(), col(Conversation.updated_at).desc(), col(Conversation.id).desc())
-        .limit(limit)
-    )
+    conditions: list[ColumnElement[bool]] = []
     if status is not None:
-        statement = statement.where(col(Conversation.status) == status)
+        conditions.append(col(Conversation.status) == status)
     if assignee_id is not None:
-        statement = statement.where(col(Conversation.assignee_id) == assignee_id)
+        conditions.append(col(Conversation.assignee_id) == assignee_id)
     if contact_id is not None:
-        statement = statement.where(col(Conversation.contact_id) == contact_id)
-    rows = session.execute(statement).all()
-    shown = excerpts(session, parsed, [row[0] for row in rows])
-    return [SearchHit(row[0], int(row[1]), shown.get(row[0], "")) for row in rows]
+        conditions.append(col(Conversation.contact_id) == contact_id)
+    found = find(session.connection(), parsed)
+    best = ranked(session, found, conditions)[:limit]
+    shown = excerpts(session, parsed, found, [key for key, _ in best])
+    return [SearchHit(key, score, shown.get(key, "")) for key, score in best]
 
 
-def excerpts(session: Session, query: Query, conversation_ids: Sequence[int]) -> dict[int, str]:
-    """For each dialog, the first message (else the subject, else the contact) that has a part of
-    `query`, cut around the match and highlighted."""
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    statement = _first_text_match(sqlite)
-    any_part = (" OR " if sqlite else " | ").join(
-        fts_query(part) if sqlite else f"({tsquery(part)})" for part in query.parts
-    )
-    found: dict[int, str] = {}
-    for conversation_id in conversation_ids:
-        low = conversation_id << ORDINAL_BITS
-        doc = session.execute(statement, {"q": any_part, "low": low, "high": low + ORDINAL_MASK}).first()
-        document = _text_of(session, conversation_id, doc[0] if doc else None)
-        found[conversation_id] = excerpt(document, query.highlighted)
-    return found
+def excerpts(session: Session, query: Query, found: Found, conversation_ids: Sequence[int]) -> dict[int, str]:
+    """For each dialog, its first message that has a part of `query` (else the subject, else the
+    contact), cut around the match and highlighted. Three queries for any number of dialogs."""
+    if not conversation_ids:
+        return {}
+    first = {key: found.shown[key] for key in conversation_ids if key in found.shown}
+    documents = _documents(session, conversation_ids, first)
+    return {key: excerpt(documents.get(key, ""), query.highlighted) for key in conversation_ids}
 
 
-def _first_text_match(sqlite: bool) -> TextClause:
-    messages_first = f"CASE WHEN ({{id}} & {ORDINAL_MASK}) = 0 THEN 1 ELSE 0 END, {{id}}"
-    if sqlite:
-        return text(
-            "SELECT rowid FROM searchtext_fts WHERE searchtext_fts MATCH :q AND rowid >= :low "  # noqa: S608
-            f"AND rowid <= :high ORDER BY {messages_first.format(id='rowid')} LIMIT 1"
+def _documents(session: Session, conversation_ids: Sequence[int], first: dict[int, int]) -> dict[int, str]:
+    """The text each first match was made from: a message with its attachment names, or the subject;
+    the contact's fields for a dialog that matched by its contact only."""
+    connection = session.connection()
+    message_of: dict[int, int | None] = {}
+    for doc_id, message_id in connection.execute(
+        select_columns(col(SearchText.id), col(SearchText.message_id)).where(
+            col(SearchText.id).in_(list(first.values()))
         )
-    return text(
-        "SELECT id FROM searchtext WHERE vector @@ CAST(:q AS tsquery) AND id >= :low AND id <= :high "  # noqa: S608
-        f"ORDER BY {messages_first.format(id='id')} LIMIT 1"
+    ):
+        message_of[doc_id] = message_id
+    wanted = [m for m in message_of.values() if m is not None]
+    bodies: dict[int, str] = {}
+    for message_id, body in connection.execute(
+        select_columns(col(Message.id), col(Message.text)).where(col(Message.id).in_(wanted))
+    ):
+        bodies[int(message_id or 0)] = body
+    names: dict[int, list[str]] = {}
+    for owner, filename in connection.execute(
+        select_columns(col(Attachment.message_id), col(Attachment.filename)).where(
+            col(Attachment.message_id).in_(wanted)
+        )
+    ):
+        if filename:
+            names.setdefault(owner, []).append(filename)
+    rows = connection.execute(
+        select_columns(
+            col(Conversation.id),
+            col(Conversation.subject),
+            col(Contact.name),
+            col(Contact.email),
+            col(Contact.phone),
+            col(Contact.notes),
+        )
+        .join(Contact, col(Contact.id) == col(Conversation.contact_id))
+        .where(col(Conversation.id).in_(list(conversation_ids)))
     )
-
-
-def _text_of(session: Session, conversation_id: int, doc_id: int | None) -> str:
-    """The text a document was made from: a message with its attachment names, a subject, a contact."""
-    if doc_id is not None:
-        message_id = session.exec(select(SearchText.message_id).where(SearchText.id == doc_id)).first()
-        if message_id is not None:
-            return _message_text(session, message_id)
-        conversation = session.get(Conversation, conversation_id)
-        return conversation.subject if conversation else ""
-    contact = session.exec(
-        select(Contact).join(Conversation, col(Conversation.contact_id) == col(Contact.id))
-        .where(Conversation.id == conversation_id)
-    ).first()
-    if contact is None:
-        return ""
-    return person_document(contact.name, contact.email, contact.phone, contact.notes).replace("\n", " · ")
-
-
-def _message_text(session: Session, message_id: int) -> str:
-    body = session.exec(select(Message.text).where(Message.id == message_id)).one()
-    names = session.exec(select(Attachment.filename).where(Attachment.message_id == message_id)).all()
-    return message_document(body, [name for name in names if name])
+    documents: dict[int, str] = {}
+    for row_id, subject, name, email, phone, notes in rows:
+        conversation_id = int(row_id or 0)
+        first_doc = first.get(conversation_id)
+        shown = message_of.get(first_doc) if first_doc is not None else None
+        if shown is not None:
+            documents[conversation_id] = message_document(bodies.get(shown, ""), names.get(shown, []))
+        elif first_doc is not None:
+            documents[conversation_id] = subject
+        else:
+            documents[conversation_id] = person_document(name, email, phone, notes).replace("\n", " · ")
+    return documents
 
 
 def excerpt(document: str, highlighted: frozenset[str], width: int = EXCERPT_CHARS) -> str:
@@ -268,4 +377,3 @@ def _is_highlighted(term: str, is_email: bool, highlighted: frozenset[str]) -> b
     if term in highlighted:
         return True
     return is_email and any(part in highlighted for part in address_parts(term))
-
