@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +18,7 @@ from sqlmodel import Session, SQLModel, create_engine
 from chatcore import search_index
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
@@ -117,4 +119,5 @@ def migrate(engine: Engine) -> None:
     rebuild the search index if it is missing or out of step with what it indexes."""
     command.upgrade(alembic_config(engine), "head")
     with engine.begin() as connection:
-        search_index.repair(connection)
+        if search_index.repair(connection):
+            _log.info("the search index was missing or out of step: rebuilt it")

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bridge.db import make_engine, migrate, transaction
-from chatcore import search_index
+from chatcore import search, search_index
 from chatcore.errors import DomainError
 from chatcore.files import NewAttachment
 from chatcore.inbox import InboxFilter, InboxPage, item_to_json, list_conversations
@@ -428,3 +428,18 @@ def test_the_list_filters_narrow_a_search_and_pages_follow_the_ranking(
     assert len(everything) == 3
     with pytest.raises(DomainError):
         _listed(desk, cursor=first.next_cursor)
+
+
+@pytest.mark.parametrize("backend", backends())
+@pytest.mark.parametrize("lookups", [0, 100], ids=["range-scan", "dialog-by-dialog"])
+def test_a_common_word_is_looked_up_among_the_dialogs_of_a_rarer_one(
+    desks: dict[str, Desk_], backend: str, lookups: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With at most 3 candidate texts, "заказ" (5 texts) is too common to pick candidates: "Анна" picks
+    them, and "заказ" is looked up among them, however old they are."""
+    monkeypatch.setattr(search, "CANDIDATE_TEXTS", 3)
+    monkeypatch.setattr(search, "PER_DIALOG_LOOKUPS", lookups)
+    desk = desks[backend]
+    assert desk.find("заказ Анна") == ["card-ru"]
+    assert desk.find("Анна заказ") == ["card-ru"]
+    assert set(desk.find("заказ")) == {"partner-ru", "orders-ru"}, "its 3 newest texts only"
