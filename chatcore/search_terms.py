@@ -67,7 +67,9 @@ def document_terms(text: str) -> list[str]:
         terms.append(token.term)
         if token.is_email:
             extra.extend(address_parts(token.term))
-    extra.extend(phone_terms(text))
+        if len(terms) + len(extra) >= MAX_TERMS:
+            break
+    extra.extend(phone_terms(text[: token.end] if terms else text))
     return (terms + extra)[:MAX_TERMS]
 
 
