@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from bridge import notifications
 from bridge.blobs import BlobStore
 from bridge.context import Context, clock_from_environment
-from bridge.db import make_engine
+from bridge.db import make_engine, reads
 from bridge.i18n import Catalogs
 from bridge.rulebook import RuleBook, Rules
 from bridge.settings import Settings
@@ -82,6 +82,7 @@ def build_web_app(context: Context) -> Starlette:
             https_only=settings.site.base_url.startswith("https://"),
             max_avatar_size=settings.uploads.max_avatar_size,
             mail_address=settings.mail.address,
+            read_engine=reads(context.engine),
         )
     )
 

@@ -1,4 +1,11 @@
-"""Engine, sessions and migrations. SQLite gets WAL and a busy timeout; PostgreSQL is used as is."""
+"""Engine, sessions and migrations. SQLite gets WAL and a busy timeout; PostgreSQL is used as is.
+
+Writes and claims run in `transaction(engine)`: on SQLite it begins IMMEDIATE, taking the one write
+lock at once, which makes "claim a row" atomic and spares a reader-turned-writer the busy error a
+deferred transaction gets when another writer got in first. Reads run on `reads(engine)` (or in
+`read_session`): a deferred BEGIN on SQLite, which with WAL neither waits for the writer nor holds
+it up, and a READ ONLY transaction on PostgreSQL.
+"""
 
 from __future__ import annotations
 
@@ -34,7 +41,7 @@ def make_engine(url: str, base_dir: str = ".") -> Engine:
         parsed = parsed.set(database=str(path))
     engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30})
     event.listen(engine, "connect", _sqlite_pragmas)
-    event.listen(engine, "begin", _sqlite_begin_immediate)
+    event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
@@ -48,9 +55,32 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin_immediate(connection: Any) -> None:
-    # Taking the write lock at BEGIN makes "claim a row" atomic across threads and processes.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_begin(connection: Any) -> None:
+    if connection.get_execution_options().get(READS):
+        connection.exec_driver_sql("BEGIN")  # deferred: a snapshot to read, no lock taken
+    else:
+        # Taking the write lock at BEGIN makes "claim a row" atomic across threads and processes.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+READS = "relaydesk_reads"  # execution option marking an engine whose transactions only read
+
+
+def reads(engine: Engine) -> Engine:
+    """The same database and connection pool, for transactions that only read (see the module's
+    docstring). A write through it fails on PostgreSQL and would risk SQLITE_BUSY on SQLite."""
+    if engine.get_execution_options().get(READS):
+        return engine
+    if is_postgres(engine):
+        return engine.execution_options(**{READS: True}, postgresql_readonly=True)
+    return engine.execution_options(**{READS: True})
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    """A session for reading only; its transaction ends (rolled back) when the block does."""
+    with Session(reads(engine), expire_on_commit=False) as session:
+        yield session
 
 
 def is_postgres(engine: Engine) -> bool:
@@ -59,7 +89,7 @@ def is_postgres(engine: Engine) -> bool:
 
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
-    """One unit of work: commits on success, rolls back on any exception."""
+    """One unit of work that writes: commits on success, rolls back on any exception."""
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session

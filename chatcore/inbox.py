@@ -1,8 +1,9 @@
 """The inbox read model: the dialog list and one dialog as the desk and the API show them.
 
 Pure reads on the caller's session. A list page costs four queries whatever its size: the page
-(conversation, contact, assignee and last message in one), its tags, its unread counts (read marks
-of the listed conversations only) and the tab counts (one pass over the filtered conversations).
+(conversation with its stored last message, contact and assignee in one), its tags, its unread
+counts (read marks of the listed conversations only) and the tab counts (one pass over the
+filtered conversations).
 Conversations are ordered by their last message (stored on the row by chatcore.services), newest
 first, and paged by keyset: the cursor is the last row's (activity time, id).
 """
@@ -14,9 +15,10 @@ import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, func, tuple_
+from sqlalchemy import ColumnElement, Integer, Select, String, and_, bindparam, func, tuple_
 from sqlalchemy import select as select_columns
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -27,12 +29,12 @@ from chatcore.models import (
     Attachment,
     Contact,
     Conversation,
-    ConversationStatus,
     ConversationTag,
     Message,
     Operator,
     ReadMark,
     Tag,
+    UTCDateTime,
 )
 from chatcore.search import excerpts as search_excerpts
 from chatcore.search import find as search_find
@@ -143,17 +145,18 @@ def list_conversations(
         raise DomainError(f"limit must be between 1 and {MAX_LIMIT}")
     if filters.q and filters.q.strip():
         return _search_page(session, operator_id, filters, limit, cursor)
-    shared = _conditions(filters, operator_id)
-    where = [*shared, *_assignee_condition(filters.assignee, operator_id)]
+    shape, params = _shape(filters, operator_id)
     if cursor is not None:
-        activity, last_id = decode_cursor(cursor)
-        where.append(tuple_(col(Conversation.last_activity_at), col(Conversation.id)) < (activity, last_id))
-    rows = _fetch(session, _rows_query(where, _order(filters)).limit(limit + 1))
+        params["at"], params["after"] = decode_cursor(cursor)
+    params["limit"] = limit + 1
+    rows = _fetch(session, _page_statement(shape, cursor is not None), params)
     more = len(rows) > limit
     items = _items(session, operator_id, rows[:limit])
     last = items[-1] if more else None
     next_cursor = encode_cursor(last.updated_at, last.id) if last else None
-    return InboxPage(items, next_cursor, _counts(session, operator_id, shared))
+    counted = _fetch(session, _counts_statement(replace(shape, assignee="any")), params)[0]
+    counts = TabCounts(mine=counted[0] or 0, unassigned=counted[1] or 0, all=counted[2] or 0)
+    return InboxPage(items, next_cursor, counts)
 
 
 def _search_page(
@@ -163,22 +166,25 @@ def _search_page(
     each item with its excerpt; the tab counts are of the matching dialogs."""
     query = parse_query(filters.q or "")
     offset = decode_search_cursor(cursor) if cursor is not None else 0
-    shared = _conditions(filters, operator_id)
+    shape, params = _shape(filters, operator_id)
     matching = search_find(session.connection(), query)
-    everything = search_ranked(session, matching, shared)
+    everything = search_ranked(session, matching, _conditions(replace(shape, assignee="any")), params)
     found = everything
-    if filters.assignee is not None:
-        found = search_ranked(
-            session, matching, [*shared, *_assignee_condition(filters.assignee, operator_id)]
-        )
+    if shape.assignee != "any":
+        found = search_ranked(session, matching, _conditions(shape), params)
     ids = [key for key, _ in found[offset : offset + limit]]
-    listed = {row[0]: row for row in _fetch(session, _rows_query([col(Conversation.id).in_(ids)], []))}
+    listed = {row[0]: row for row in _fetch(session, _rows_query([col(Conversation.id).in_(ids)]), {})}
     items = _items(session, operator_id, [listed[key] for key in ids if key in listed])
     shown = search_excerpts(session, query, matching, ids)
     items = [replace(item, excerpt=shown.get(item.id, "")) for item in items]
     more = len(found) > offset + limit
     next_cursor = encode_search_cursor(offset + limit) if more else None
-    counts = _counts(session, operator_id, [col(Conversation.id).in_([key for key, _ in everything])])
+    assignee = col(Conversation.assignee_id)
+    counting = select_columns(
+        func.count().filter(assignee == operator_id), func.count().filter(assignee.is_(None)), func.count()
+    ).where(col(Conversation.id).in_([key for key, _ in everything]))
+    counted = _fetch(session, counting, {})[0]
+    counts = TabCounts(mine=counted[0] or 0, unassigned=counted[1] or 0, all=counted[2] or 0)
     return InboxPage(items, next_cursor, counts)
 
 
@@ -189,7 +195,7 @@ def get_conversation(
     message `before`. None when there is no such conversation."""
     if not 1 <= limit <= MAX_MESSAGES:
         raise DomainError(f"limit must be between 1 and {MAX_MESSAGES}")
-    rows = _fetch(session, _rows_query([col(Conversation.id) == conversation_id], []))
+    rows = _fetch(session, _ONE_ROW, {"conversation": conversation_id})
     if not rows:
         return None
     item = _items(session, operator_id, rows)[0]
@@ -268,105 +274,145 @@ def iso_utc(moment: datetime) -> str:
 
 
 # --- the list -------------------------------------------------------------------------------------
+# The SQL of a page depends only on which filters are set (its shape); their values go in as bound
+# parameters. So each shape's statements are built once, and the database sees few distinct queries.
+
+
+@dataclass(frozen=True)
+class _Shape:
+    status: bool
+    assignee: Literal["any", "none", "one"]
+    tags: int
+    unread: bool
+    awaiting: bool
+    contact: bool
+
+
+def _shape(filters: InboxFilter, operator_id: int) -> tuple[_Shape, dict[str, Any]]:
+    params: dict[str, Any] = {"me": operator_id}
+    if filters.status not in ("open", "closed", "all"):
+        raise DomainError(f'status must be "open", "closed" or "all", not "{filters.status}"')
+    params["status"] = filters.status
+    assignee: Literal["any", "none", "one"] = "any"
+    if filters.assignee == "none":
+        assignee = "none"
+    elif filters.assignee == "me":
+        assignee, params["assignee"] = "one", operator_id
+    elif isinstance(filters.assignee, int) and not isinstance(filters.assignee, bool):
+        assignee, params["assignee"] = "one", filters.assignee
+    elif filters.assignee is not None:
+        raise DomainError(f'assignee must be "me", "none" or an operator id, not "{filters.assignee}"')
+    tags = list(dict.fromkeys(tag.strip().lower() for tag in filters.tags))
+    params.update({f"tag_{n}": name for n, name in enumerate(tags)})
+    params["contact"] = filters.contact_id
+    shape = _Shape(
+        status=filters.status != "all",
+        assignee=assignee,
+        tags=len(tags),
+        unread=filters.unread,
+        awaiting=filters.awaiting,
+        contact=filters.contact_id is not None,
+    )
+    return shape, params
+
 
 _Assignee = aliased(Operator, name="assignee")
-_Last = aliased(Message, name="last_message")
+_ROW_COLUMNS = (
+    col(Conversation.id),
+    col(Conversation.status),
+    col(Conversation.subject),
+    col(Conversation.message_count),
+    col(Conversation.awaiting_reply),
+    col(Conversation.last_activity_at),
+    col(Conversation.last_message_id),
+    col(Conversation.last_message_preview),
+    col(Contact.id),
+    col(Contact.name),
+    col(Contact.email),
+    col(_Assignee.id),
+    col(_Assignee.name),
+    col(_Assignee.avatar_sha256),
+    col(Conversation.last_message_author_kind),
+    col(Conversation.last_message_is_note),
+)
 
 
-def _rows_query(where: Sequence[ColumnElement[bool]], order: Sequence[Any]) -> Select[*tuple[Any, ...]]:
+def _rows_query(where: Sequence[ColumnElement[bool]]) -> Select[*tuple[Any, ...]]:
     """Everything a list row shows but its tags and unread count, in one SELECT."""
     return (
-        select_columns(
-            col(Conversation.id),
-            col(Conversation.status),
-            col(Conversation.subject),
-            col(Conversation.message_count),
-            col(Conversation.awaiting_reply),
-            col(Conversation.last_activity_at),
-            col(Conversation.last_message_id),
-            col(Conversation.last_message_preview),
-            col(Contact.id),
-            col(Contact.name),
-            col(Contact.email),
-            col(_Assignee.id),
-            col(_Assignee.name),
-            col(_Assignee.avatar_sha256),
-            col(_Last.author_kind),
-            col(_Last.is_note),
-            col(_Last.created_at),
-        )
+        select_columns(*_ROW_COLUMNS)
         .join(Contact, col(Contact.id) == col(Conversation.contact_id))
         .outerjoin(_Assignee, col(_Assignee.id) == col(Conversation.assignee_id))
-        .outerjoin(_Last, col(_Last.id) == col(Conversation.last_message_id))
         .where(*where)
-        .order_by(*order)
     )
 
 
-def _fetch(session: Session, query: Select[*tuple[Any, ...]]) -> list[Any]:
-    session.flush()  # what the caller changed in this session is part of what it reads
-    return list(session.connection().execute(query))
+@lru_cache(maxsize=256)
+def _page_statement(shape: _Shape, after_cursor: bool) -> Select[*tuple[Any, ...]]:
+    where = _conditions(shape)
+    if after_cursor:
+        keyset = tuple_(col(Conversation.last_activity_at), col(Conversation.id))
+        after = tuple_(bindparam("at", type_=UTCDateTime()), bindparam("after", type_=Integer()))
+        where.append(keyset < after)
+    return (
+        _rows_query(where)
+        .order_by(col(Conversation.last_activity_at).desc(), col(Conversation.id).desc())
+        .limit(bindparam("limit", type_=Integer()))
+    )
 
 
-def _order(filters: InboxFilter) -> list[Any]:
-    return [col(Conversation.last_activity_at).desc(), col(Conversation.id).desc()]
+@lru_cache(maxsize=256)
+def _counts_statement(shape: _Shape) -> Select[*tuple[Any, ...]]:
+    """The three tab counts in one pass over the conversations the other filters leave."""
+    assignee = col(Conversation.assignee_id)
+    return select_columns(
+        func.count().filter(assignee == bindparam("me", type_=Integer())),
+        func.count().filter(assignee.is_(None)),
+        func.count(),
+    ).where(*_conditions(shape))
 
 
-def _conditions(filters: InboxFilter, operator_id: int) -> list[ColumnElement[bool]]:
-    """The filters the tab counts share with the list: all but the assignee."""
+_ONE_ROW = _rows_query([col(Conversation.id) == bindparam("conversation", type_=Integer())])
+
+
+def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
-    if filters.status != "all":
-        if filters.status not in (ConversationStatus.OPEN, ConversationStatus.CLOSED):
-            raise DomainError(f'status must be "open", "closed" or "all", not "{filters.status}"')
-        where.append(col(Conversation.status) == filters.status)
-    for name in dict.fromkeys(tag.strip().lower() for tag in filters.tags):
+    if shape.status:
+        where.append(col(Conversation.status) == bindparam("status", type_=String()))
+    if shape.assignee == "one":
+        where.append(col(Conversation.assignee_id) == bindparam("assignee", type_=Integer()))
+    elif shape.assignee == "none":
+        where.append(col(Conversation.assignee_id).is_(None))
+    for n in range(shape.tags):
         tagged = (
-            select(col(ConversationTag.conversation_id))
+            select_columns(col(ConversationTag.conversation_id))
             .join(Tag, col(Tag.id) == col(ConversationTag.tag_id))
-            .where(col(Tag.name) == name)
+            .where(col(Tag.name) == bindparam(f"tag_{n}", type_=String()))
         )
         where.append(col(Conversation.id).in_(tagged))
-    if filters.unread:
-        where.append(col(Conversation.last_message_id) > func.coalesce(_read_up_to(operator_id), 0))
-    if filters.awaiting:
+    if shape.unread:
+        where.append(col(Conversation.last_message_id) > func.coalesce(_read_up_to(), 0))
+    if shape.awaiting:
         where.append(col(Conversation.awaiting_reply).is_(True))
-    if filters.contact_id is not None:
-        where.append(col(Conversation.contact_id) == filters.contact_id)
+    if shape.contact:
+        where.append(col(Conversation.contact_id) == bindparam("contact", type_=Integer()))
     return where
 
 
-def _assignee_condition(assignee: AssigneeFilter, operator_id: int) -> list[ColumnElement[bool]]:
-    if assignee is None:
-        return []
-    if assignee == "me":
-        return [col(Conversation.assignee_id) == operator_id]
-    if assignee == "none":
-        return [col(Conversation.assignee_id).is_(None)]
-    if isinstance(assignee, int) and not isinstance(assignee, bool):
-        return [col(Conversation.assignee_id) == assignee]
-    raise DomainError(f'assignee must be "me", "none" or an operator id, not "{assignee}"')
-
-
-def _read_up_to(operator_id: int) -> Any:
+def _read_up_to() -> Any:
     return (
-        select(col(ReadMark.last_read_message_id))
+        select_columns(col(ReadMark.last_read_message_id))
         .where(
-            col(ReadMark.operator_id) == operator_id,
+            col(ReadMark.operator_id) == bindparam("me", type_=Integer()),
             col(ReadMark.conversation_id) == col(Conversation.id),
         )
         .scalar_subquery()
     )
 
 
-def _counts(session: Session, operator_id: int, where: Sequence[ColumnElement[bool]]) -> TabCounts:
-    assignee = col(Conversation.assignee_id)
-    query = select(
-        func.count().filter(assignee == operator_id),
-        func.count().filter(assignee.is_(None)),
-        func.count(),
-    ).where(*where)
-    mine, unassigned, total = session.exec(query).one()
-    return TabCounts(mine=mine or 0, unassigned=unassigned or 0, all=total or 0)
+def _fetch(session: Session, query: Any, params: dict[str, Any]) -> list[Any]:
+    session.flush()  # what the caller changed in this session is part of what it reads
+    return list(session.connection().execute(query, params))
 
 
 def _items(session: Session, operator_id: int, rows: Sequence[Any]) -> list[InboxItem]:
@@ -380,13 +426,9 @@ def _item(row: Any, tags: tuple[str, ...], unread: int) -> InboxItem:
     (
         conversation_id, status, subject, message_count, awaiting, activity, last_id, preview,
         contact_id, contact_name, contact_email, assignee_id, assignee_name, assignee_avatar,
-        last_author, last_is_note, last_created,
+        last_author, last_is_note,
     ) = row  # fmt: skip
-    last = (
-        LastMessage(last_id, preview, last_author, bool(last_is_note), last_created)
-        if last_id is not None and last_author is not None
-        else None
-    )
+    last = LastMessage(last_id, preview, last_author, bool(last_is_note), activity) if last_id else None
     return InboxItem(
         id=conversation_id,
         status=status,
@@ -403,49 +445,50 @@ def _item(row: Any, tags: tuple[str, ...], unread: int) -> InboxItem:
 
 
 def _tags_of(session: Session, ids: list[int]) -> dict[int, tuple[str, ...]]:
-    if not ids:
-        return {}
-    query = (
-        select(col(ConversationTag.conversation_id), col(Tag.name))
-        .join(Tag, col(Tag.id) == col(ConversationTag.tag_id))
-        .where(col(ConversationTag.conversation_id).in_(ids))
-        .order_by(col(Tag.name))
-    )
     found: dict[int, list[str]] = {}
-    for conversation_id, name in session.exec(query):
+    for conversation_id, name in _fetch(session, _TAGS_OF, {"ids": ids}) if ids else []:
         found.setdefault(conversation_id, []).append(name)
     return {key: tuple(names) for key, names in found.items()}
 
 
 def _unread_counts(session: Session, operator_id: int, ids: list[int]) -> dict[int, int]:
-    """Messages after the operator's read mark, for the listed conversations only: each is a range
-    count on (conversation_id, id) from its own read mark, never a join of all the operator's marks."""
     if not ids:
         return {}
-    after_mark = (
-        select(func.count())
-        .where(
-            col(Message.conversation_id) == col(Conversation.id),
-            col(Message.id) > func.coalesce(col(ReadMark.last_read_message_id), 0),
-        )
-        .correlate(Conversation, ReadMark)
-        .scalar_subquery()
+    rows = _fetch(session, _UNREAD, {"ids": ids, "me": operator_id})
+    return {int(conversation_id): int(count) for conversation_id, count in rows}
+
+
+_TAGS_OF = (
+    select_columns(col(ConversationTag.conversation_id), col(Tag.name))
+    .join(Tag, col(Tag.id) == col(ConversationTag.tag_id))
+    .where(col(ConversationTag.conversation_id).in_(bindparam("ids", expanding=True)))
+    .order_by(col(Tag.name))
+)
+# Messages after the operator's read mark, for the listed conversations only: each is a range count
+# on (conversation_id, id) from its own read mark, never a join of all the operator's marks.
+_AFTER_MARK = (
+    select_columns(func.count())
+    .where(
+        col(Message.conversation_id) == col(Conversation.id),
+        col(Message.id) > func.coalesce(col(ReadMark.last_read_message_id), 0),
     )
-    query = (
-        select(col(Conversation.id), after_mark)
-        .outerjoin(
-            ReadMark,
-            and_(
-                col(ReadMark.conversation_id) == col(Conversation.id),
-                col(ReadMark.operator_id) == operator_id,
-            ),
-        )
-        .where(
-            col(Conversation.id).in_(ids),
-            col(Conversation.last_message_id) > func.coalesce(col(ReadMark.last_read_message_id), 0),
-        )
+    .correlate(Conversation, ReadMark)
+    .scalar_subquery()
+)
+_UNREAD = (
+    select_columns(col(Conversation.id), _AFTER_MARK)
+    .outerjoin(
+        ReadMark,
+        and_(
+            col(ReadMark.conversation_id) == col(Conversation.id),
+            col(ReadMark.operator_id) == bindparam("me", type_=Integer()),
+        ),
     )
-    return {int(conversation_id or 0): int(count) for conversation_id, count in session.exec(query)}
+    .where(
+        col(Conversation.id).in_(bindparam("ids", expanding=True)),
+        col(Conversation.last_message_id) > func.coalesce(col(ReadMark.last_read_message_id), 0),
+    )
+)
 
 
 # --- one dialog -----------------------------------------------------------------------------------
@@ -456,16 +499,8 @@ _Author = aliased(Operator, name="author")
 def _messages(
     session: Session, conversation_id: int, before: int | None, limit: int
 ) -> tuple[list[MessageView], bool]:
-    query = (
-        select(Message, col(_Author.id), col(_Author.name), col(_Author.avatar_sha256))
-        .outerjoin(_Author, col(_Author.id) == col(Message.operator_id))
-        .where(col(Message.conversation_id) == conversation_id)
-        .order_by(col(Message.id).desc())
-        .limit(limit + 1)
-    )
-    if before is not None:
-        query = query.where(col(Message.id) < before)
-    rows = list(session.exec(query))
+    params = {"conversation": conversation_id, "before": before, "limit": limit + 1}
+    rows = list(session.exec(_NEWEST_MESSAGES if before is None else _MESSAGES_BEFORE, params=params))
     has_older = len(rows) > limit
     rows = rows[:limit][::-1]
     files = attachments_by_message(session, [message.id or 0 for message, *_ in rows])
@@ -474,6 +509,16 @@ def _messages(
         for message, a_id, a_name, a_avatar in rows
     ]
     return views, has_older
+
+
+_NEWEST_MESSAGES = (
+    select(Message, col(_Author.id), col(_Author.name), col(_Author.avatar_sha256))
+    .outerjoin(_Author, col(_Author.id) == col(Message.operator_id))
+    .where(col(Message.conversation_id) == bindparam("conversation", type_=Integer()))
+    .order_by(col(Message.id).desc())
+    .limit(bindparam("limit", type_=Integer()))
+)
+_MESSAGES_BEFORE = _NEWEST_MESSAGES.where(col(Message.id) < bindparam("before", type_=Integer()))
 
 
 def _message_view(

@@ -111,8 +111,8 @@ class ContactEvent(SQLModel, table=True):
 class Conversation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     contact_id: int = Field(foreign_key="contact.id", index=True)
-    status: str = Field(default=ConversationStatus.OPEN, index=True)
-    assignee_id: int | None = Field(default=None, foreign_key="operator.id", index=True)
+    status: str = Field(default=ConversationStatus.OPEN)  # indexed below, with the inbox's order
+    assignee_id: int | None = Field(default=None, foreign_key="operator.id")
     subject: str = ""
     channel: str = Source.CHAT
     message_count: int = 0
@@ -126,16 +126,27 @@ class Conversation(SQLModel, table=True):
     # counts it, so the list is ordered by the last message without joining or sorting messages.
     last_message_id: int | None = None
     last_message_preview: str = ""  # the start of its text (services.PREVIEW_LENGTH)
+    last_message_author_kind: str = ""
+    last_message_is_note: bool = False
     last_activity_at: datetime = Field(
         default=None, sa_column=Column(UTCDateTime(), nullable=False, default=_same_as_created)
     )
     awaiting_reply: bool = False  # the contact wrote after the last operator reply (notes do not count)
 
+    # The list walks one of these in order; the trailing columns let the tab counts and the unread and
+    # awaiting filters read the index alone. They change with the activity time, so cost no extra write.
     __table_args__ = (
-        Index("ix_conversation_status_activity", "status", "last_activity_at", "id"),
-        Index("ix_conversation_assignee_activity", "assignee_id", "status", "last_activity_at", "id"),
-        Index("ix_conversation_activity", "last_activity_at", "id"),
-    )
+        Index(
+            "ix_conversation_status_activity",
+            "status", "last_activity_at", "id", "assignee_id", "awaiting_reply", "last_message_id",
+        ),
+        # status last: one operator's list walks in order whichever status tab is chosen
+        Index("ix_conversation_assignee_activity", "assignee_id", "last_activity_at", "id", "status"),
+        Index(
+            "ix_conversation_activity",
+            "last_activity_at", "id", "status", "assignee_id", "awaiting_reply", "last_message_id",
+        ),
+    )  # fmt: skip
 
 
 class Tag(SQLModel, table=True):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,10 +99,13 @@ class Found:
 
 
 def ranked(
-    session: Session, found: Found, conditions: Sequence[ColumnElement[bool]] = ()
+    session: Session,
+    found: Found,
+    conditions: Sequence[ColumnElement[bool]] = (),
+    params: Mapping[str, Any] | None = None,
 ) -> list[tuple[int, int]]:
-    """(conversation_id, score) of the dialogs `found` that meet `conditions` (on Conversation), best
-    first: highest score, then newest activity, then newest id."""
+    """(conversation_id, score) of the dialogs `found` that meet `conditions` (on Conversation, with
+    the values of their bound `params`), best first: highest score, then newest activity, then id."""
     if not found.scores:
         return []
     # The activity is only compared, so it is read as the database gives it (no datetime parsing).
@@ -112,7 +115,7 @@ def ranked(
     )
     rows = [
         (int(key or 0), found.scores[int(key or 0)], when)
-        for key, when in session.connection().execute(statement)
+        for key, when in session.connection().execute(statement, dict(params or {}))
     ]
     rows.sort(key=lambda row: (row[1], row[2], row[0]), reverse=True)
     return [(key, score) for key, score, _ in rows]

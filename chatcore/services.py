@@ -63,6 +63,12 @@ _COUNT_MESSAGE = (
         last_message_preview=_if_newest(
             bindparam("preview", type_=String()), col(Conversation.last_message_preview)
         ),
+        last_message_author_kind=_if_newest(
+            bindparam("author_kind", type_=String()), col(Conversation.last_message_author_kind)
+        ),
+        last_message_is_note=_if_newest(
+            bindparam("is_note", type_=Boolean()), col(Conversation.last_message_is_note)
+        ),
         last_activity_at=_if_newest(_NOW, col(Conversation.last_activity_at)),
         awaiting_reply=_if_newest(
             func.coalesce(bindparam("awaiting", type_=Boolean()), col(Conversation.awaiting_reply)),
@@ -77,6 +83,8 @@ _COUNT_MESSAGE = (
         col(Conversation.status),
         col(Conversation.last_message_id),
         col(Conversation.last_message_preview),
+        col(Conversation.last_message_author_kind),
+        col(Conversation.last_message_is_note),
         col(Conversation.last_activity_at),
         col(Conversation.awaiting_reply),
     )
@@ -100,6 +108,16 @@ class NewMessage:
     automatic: bool = False
     verdicts: dict[str, Any] = field(default_factory=dict)
     attachments: tuple[NewAttachment, ...] = ()
+
+
+@dataclass(frozen=True)
+class LastPosted:
+    """What the inbox shows of a conversation's newest message, stored on the conversation."""
+
+    message_id: int
+    preview: str
+    author_kind: str
+    is_note: bool
 
 
 @dataclass
@@ -265,8 +283,7 @@ class Desk:
         replied = author_kind == AuthorKind.OPERATOR and not is_note
         self._count_message(
             conversation,
-            message_id,
-            text[:PREVIEW_LENGTH],
+            LastPosted(message_id, text[:PREVIEW_LENGTH], author_kind, is_note),
             visitor_at=self.now if visitor else None,
             operator_at=self.now if replied else None,
             status=ConversationStatus.OPEN if reopen else None,
@@ -322,8 +339,7 @@ class Desk:
     def _count_message(
         self,
         conversation: Conversation,
-        message_id: int,
-        preview: str,
+        last: LastPosted,
         *,
         visitor_at: datetime | None,
         operator_at: datetime | None,
@@ -340,8 +356,10 @@ class Desk:
             "visitor_at": visitor_at,
             "operator_at": operator_at,
             "new_status": status,
-            "message": message_id,
-            "preview": preview,
+            "message": last.message_id,
+            "preview": last.preview,
+            "author_kind": last.author_kind,
+            "is_note": last.is_note,
             "awaiting": awaiting,
         }
         row = self.session.connection().execute(_COUNT_MESSAGE, values).one()

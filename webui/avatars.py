@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlmodel import Session, select
+from sqlmodel import select
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
@@ -32,13 +32,14 @@ def image_type(data: bytes) -> str | None:
     return None
 
 
-async def serve_avatar(request: Request) -> Response:
-    """Only a hash some operator uses as avatar is served: the blob store also holds mail attachments."""
+def serve_avatar(request: Request) -> Response:
+    """Only a hash some operator uses as avatar is served: the blob store also holds mail attachments.
+    A plain `def`: the lookup and the file read run in the threadpool."""
     deps: WebDeps = request.app.state.deps
     digest = str(request.path_params["digest"])
     if not _DIGEST.match(digest):
         return _not_found()
-    with Session(deps.engine) as session:
+    with deps.read_session() as session:
         if session.exec(select(Operator.id).where(Operator.avatar_sha256 == digest).limit(1)).first() is None:
             return _not_found()
     try:

@@ -44,3 +44,9 @@ class WebDeps:
     https_only: bool = False
     max_avatar_size: int = 1024 * 1024
     mail_address: str = ""  # the desk's own address, which no operator may claim
+    # the same database for transactions that only read (bridge.db.reads): on SQLite they take no lock
+    read_engine: Engine | None = None
+
+    def read_session(self) -> Session:
+        """A session for work that only reads; writes go through a session on `engine`."""
+        return Session(self.read_engine or self.engine, expire_on_commit=False)

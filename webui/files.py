@@ -3,6 +3,7 @@
 Every lookup goes by the Attachment (or Message) row's id and checks the conversation it belongs to; a
 filename never names anything. The original mail's HTML is shown in a sandboxed frame whose document
 also carries its own CSP, so a script in a mail cannot run even if the frame is opened on its own.
+Every handler is a plain `def`: the lookups and the MIME parsing run in the threadpool, off the loop.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from chatcore.models import Attachment, Message, Source, SpoolItem
 from inbound.parse import MailRejected, ParsedMail, parse_mail, resolve_cid
 from webui.deps import WebDeps
 from webui.downloads import bytes_response, file_response
-from webui.inbox import operator_required
+from webui.guard import operator_required
 from webui.pages import render
 
 FRAME_SANDBOX = "allow-popups allow-popups-to-escape-sandbox"
@@ -62,18 +63,18 @@ def _download(request: Request, attachment: Attachment) -> Response:
 
 
 @operator_required
-async def operator_download(request: Request) -> Response:
-    with Session(_deps(request).engine) as session:
+def operator_download(request: Request) -> Response:
+    with _deps(request).read_session() as session:
         found = _attachment_in(session, int(request.path_params["attachment_id"]))
     if found is None or found[1].conversation_id != int(request.path_params["conversation_id"]):
         return _not_found(request)
     return _download(request, found[0])
 
 
-async def visitor_download(request: Request) -> Response:
+def visitor_download(request: Request) -> Response:
     deps = _deps(request)
     attachment_id = int(request.path_params["attachment_id"])
-    with Session(deps.engine) as session:
+    with deps.read_session() as session:
         found = _attachment_in(session, attachment_id)
     token = str(request.path_params["token"])
     if found is None or found[1].is_note:
@@ -105,8 +106,8 @@ def _parsed(raw: bytes | None) -> ParsedMail | None:
 
 
 @operator_required
-async def original_page(request: Request) -> Response:
-    with Session(_deps(request).engine) as session:
+def original_page(request: Request) -> Response:
+    with _deps(request).read_session() as session:
         message = _email_message(request, session)
         raw = _raw_of(session, message) if message else None
     if message is None:
@@ -124,9 +125,9 @@ async def original_page(request: Request) -> Response:
 
 
 @operator_required
-async def original_frame(request: Request) -> Response:
+def original_frame(request: Request) -> Response:
     deps = _deps(request)
-    with Session(deps.engine) as session:
+    with deps.read_session() as session:
         message = _email_message(request, session)
         if message is None:
             return _not_found(request)
@@ -167,8 +168,8 @@ def _frame_response(request: Request, body: str) -> Response:
 
 
 @operator_required
-async def original_eml(request: Request) -> Response:
-    with Session(_deps(request).engine) as session:
+def original_eml(request: Request) -> Response:
+    with _deps(request).read_session() as session:
         message = _email_message(request, session)
         raw = _raw_of(session, message) if message else None
     if message is None or raw is None:

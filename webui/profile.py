@@ -2,7 +2,8 @@
 
 Each form posts to its own address and, on a problem, shows the page again with the message beside
 the field and nothing changed. A session that arrived through a valid set-password link may set a
-password without the current one; setting it spends the link.
+password without the current one; setting it spends the link. The database, argon2 and the page run
+in the threadpool (webui.guard); only reading the request body is awaited on the event loop.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from gettext import NullTranslations
 from typing import Any
 
 from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -23,7 +25,7 @@ from chatcore.models import Operator
 from webui import password_links
 from webui.auth import csrf_ok, hash_password, verify_password
 from webui.deps import WebDeps
-from webui.inbox import operator_required
+from webui.guard import operator_required
 from webui.pages import page_language, render
 from webui.profile_forms import (
     Details,
@@ -90,7 +92,7 @@ def _arrived_by_link(request: Request, operator: Operator) -> bool:
     if not isinstance(token, str):
         return False
     deps = _deps(request)
-    with Session(deps.engine) as session:
+    with deps.read_session() as session:
         found = password_links.operator_for(session, deps.secret_key, token, deps.clock.now())
     return found is not None and found.id == operator.id
 
@@ -101,13 +103,17 @@ def _expired_form(request: Request) -> Response:
 
 
 @operator_required
-async def profile_page(request: Request) -> Response:
+def profile_page(request: Request) -> Response:
     return _page(request)
 
 
 @operator_required
 async def details_submit(request: Request) -> Response:
     form = await request.form()
+    return await run_in_threadpool(_save_details, request, form)
+
+
+def _save_details(request: Request, form: FormData) -> Response:
     if not csrf_ok(request, form.get("csrf")):
         return _expired_form(request)
     deps = _deps(request)
@@ -151,6 +157,10 @@ def _own_row(session: Session, operator: Operator) -> Operator:
 @operator_required
 async def password_submit(request: Request) -> Response:
     form = await request.form()
+    return await run_in_threadpool(_change_password, request, form)
+
+
+def _change_password(request: Request, form: FormData) -> Response:
     if not csrf_ok(request, form.get("csrf")):
         return _expired_form(request)
     operator: Operator = request.state.operator
@@ -182,17 +192,23 @@ async def avatar_submit(request: Request) -> Response:
     length = request.headers.get("content-length", "")
     if not _NUMBER.fullmatch(length) or int(length) > deps.max_avatar_size + MULTIPART_SLACK:
         # Refused before the body is read, so an oversized upload costs neither disk nor memory.
-        return _page(request, {"avatar": too_large(deps.max_avatar_size, t)}, 413)
+        return await run_in_threadpool(_page, request, {"avatar": too_large(deps.max_avatar_size, t)}, 413)
     try:
         form = await request.form(max_files=1, max_fields=5)
     except HTTPException:
-        return _page(request, {"avatar": t.gettext("The upload could not be read. Please try again.")}, 400)
+        problem = t.gettext("The upload could not be read. Please try again.")
+        return await run_in_threadpool(_page, request, {"avatar": problem}, 400)
+    data = await _upload_bytes(form, deps.max_avatar_size)
+    return await run_in_threadpool(_save_avatar, request, form, data)
+
+
+def _save_avatar(request: Request, form: FormData, data: bytes) -> Response:
     if not csrf_ok(request, form.get("csrf")):
         return _expired_form(request)
     if form.get("remove") == "1":
         return _store_avatar(request, None)
-    data = await _upload_bytes(form, deps.max_avatar_size)
-    problem = check_avatar(data, deps.max_avatar_size, t)
+    deps = _deps(request)
+    problem = check_avatar(data, deps.max_avatar_size, _translations(request))
     if problem:
         return _page(request, {"avatar": problem}, 422)
     return _store_avatar(request, deps.blobs.put(data))
@@ -215,11 +231,11 @@ def _store_avatar(request: Request, digest: str | None) -> Response:
     return _saved("avatar")
 
 
-async def set_password_link(request: Request) -> Response:
+def set_password_link(request: Request) -> Response:
     """A valid link logs its operator in and leads to the profile, where they choose a password."""
     deps = _deps(request)
     token = str(request.path_params["token"])
-    with Session(deps.engine) as session:
+    with deps.read_session() as session:
         operator = password_links.operator_for(session, deps.secret_key, token, deps.clock.now())
     response: Response
     if operator is None:

@@ -1,8 +1,9 @@
 """inbox read model: each conversation stores its last message, and the list has the indexes it needs
 
-Conversation gains last_message_id, last_message_preview, last_activity_at and awaiting_reply (filled
-in here from the messages already stored); the list walks (status, last_activity_at, id),
-(assignee_id, status, last_activity_at, id) or (last_activity_at, id); the tag filter goes from tag to
+Conversation gains last_message_id, _preview, _author_kind, _is_note, last_activity_at and
+awaiting_reply (filled in here from the messages already stored); the list walks (status,
+last_activity_at, id, ...), (assignee_id, last_activity_at, id, status) or (last_activity_at, id, ...),
+which replace the single-column status and assignee indexes; the tag filter goes from tag to
 conversation; a conversation's messages are read in order from (conversation_id, id).
 
 Revision ID: 0004_inbox_read_model
@@ -31,6 +32,8 @@ _conversation = sa.table(
     sa.column("created_at", chatcore.models.UTCDateTime()),
     sa.column("last_message_id", sa.Integer()),
     sa.column("last_message_preview", sa.String()),
+    sa.column("last_message_author_kind", sa.String()),
+    sa.column("last_message_is_note", sa.Boolean()),
     sa.column("last_activity_at", chatcore.models.UTCDateTime()),
     sa.column("awaiting_reply", sa.Boolean()),
 )
@@ -56,6 +59,13 @@ def upgrade() -> None:
         "conversation", sa.Column("last_message_preview", sa.String(), nullable=False, server_default="")
     )
     op.add_column(
+        "conversation", sa.Column("last_message_author_kind", sa.String(), nullable=False, server_default="")
+    )
+    op.add_column(
+        "conversation",
+        sa.Column("last_message_is_note", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    op.add_column(
         "conversation",
         sa.Column(
             "last_activity_at",
@@ -68,16 +78,27 @@ def upgrade() -> None:
         "conversation", sa.Column("awaiting_reply", sa.Boolean(), nullable=False, server_default=sa.false())
     )
     _backfill()
+    op.drop_index("ix_conversation_status", table_name="conversation")
+    op.drop_index("ix_conversation_assignee_id", table_name="conversation")
+    covered = ["assignee_id", "awaiting_reply", "last_message_id"]
     op.create_index(
-        "ix_conversation_status_activity", "conversation", ["status", "last_activity_at", "id"], unique=False
+        "ix_conversation_status_activity",
+        "conversation",
+        ["status", "last_activity_at", "id", *covered],
+        unique=False,
     )
     op.create_index(
         "ix_conversation_assignee_activity",
         "conversation",
-        ["assignee_id", "status", "last_activity_at", "id"],
+        ["assignee_id", "last_activity_at", "id", "status"],
         unique=False,
     )
-    op.create_index("ix_conversation_activity", "conversation", ["last_activity_at", "id"], unique=False)
+    op.create_index(
+        "ix_conversation_activity",
+        "conversation",
+        ["last_activity_at", "id", "status", *covered],
+        unique=False,
+    )
     op.create_index("ix_conversationtag_tag", "conversationtag", ["tag_id", "conversation_id"], unique=False)
 
 
@@ -89,6 +110,8 @@ def _backfill() -> None:
     op.execute(c.update().values(last_message_id=newest))
     of_last = m.c.id == c.c.last_message_id
     preview = sa.select(sa.func.substr(m.c.text, 1, 200)).where(of_last).scalar_subquery()
+    author = sa.select(m.c.author_kind).where(of_last).scalar_subquery()
+    note = sa.select(m.c.is_note).where(of_last).scalar_subquery()
     created = sa.select(m.c.created_at).where(of_last).scalar_subquery()
     by_visitor = (
         sa.select(sa.func.max(m.c.id))
@@ -103,6 +126,8 @@ def _backfill() -> None:
     op.execute(
         c.update().values(
             last_message_preview=sa.func.coalesce(preview, ""),
+            last_message_author_kind=sa.func.coalesce(author, ""),
+            last_message_is_note=sa.func.coalesce(note, sa.false()),
             last_activity_at=sa.func.coalesce(created, c.c.created_at),
             awaiting_reply=sa.func.coalesce(by_visitor, 0) > sa.func.coalesce(by_operator, 0),
         )
@@ -114,7 +139,16 @@ def downgrade() -> None:
     op.drop_index("ix_conversation_activity", table_name="conversation")
     op.drop_index("ix_conversation_assignee_activity", table_name="conversation")
     op.drop_index("ix_conversation_status_activity", table_name="conversation")
-    for column in ("awaiting_reply", "last_activity_at", "last_message_preview", "last_message_id"):
+    op.create_index("ix_conversation_status", "conversation", ["status"], unique=False)
+    op.create_index("ix_conversation_assignee_id", "conversation", ["assignee_id"], unique=False)
+    for column in (
+        "awaiting_reply",
+        "last_activity_at",
+        "last_message_is_note",
+        "last_message_author_kind",
+        "last_message_preview",
+        "last_message_id",
+    ):
         op.drop_column("conversation", column)  # SQLite 3.35+ drops a column in place
     op.create_index("ix_message_conversation_id", "message", ["conversation_id"], unique=False)
     op.drop_index("ix_message_conversation_order", table_name="message")
