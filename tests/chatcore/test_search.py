@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bridge.db import make_engine, migrate, transaction
+from bridge.db import make_engine, migrate, read_session, transaction
 from chatcore import search, search_index
 from chatcore.errors import DomainError
 from chatcore.files import NewAttachment
@@ -443,3 +443,15 @@ def test_a_common_word_is_looked_up_among_the_dialogs_of_a_rarer_one(
     assert desk.find("заказ Анна") == ["card-ru"]
     assert desk.find("Анна заказ") == ["card-ru"]
     assert set(desk.find("заказ")) == {"partner-ru", "orders-ru"}, "its 3 newest texts only"
+
+
+@pytest.mark.parametrize("backend", backends())
+def test_search_runs_in_a_read_only_transaction(desks: dict[str, Desk_], backend: str) -> None:
+    with read_session(desks[backend].engine) as session:
+        operator = session.exec(select(Operator)).first()
+        assert operator is not None
+        assert operator.id is not None
+        page = list_conversations(session, operator.id, InboxFilter(q="payment", status="all"))
+        hits = search_conversations(session, "payment")
+    assert [item.id for item in page.items] == [hit.conversation_id for hit in hits]
+    assert hits
