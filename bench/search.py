@@ -297,14 +297,18 @@ def run(name: str, url: str, folder: Path, conversations: int) -> dict[str, list
             search_conversations(session, query)  # warm the caches
         times: dict[str, list[float]] = {}
         listed: list[float] = []
+        per_query: list[tuple[float, str]] = []
         for kind, query in QUERIES:
             started = time.perf_counter()
             hits = search_conversations(session, query)
             times.setdefault(kind, []).append((time.perf_counter() - started) * 1000)
+            per_query.append((times[kind][-1], query))
             results[query] = [hit.conversation_id for hit in hits]
             page_filter = InboxFilter(status="all", q=query)
             listed.append(timed(lambda f=page_filter: list_conversations(session, operator_id, f, 50)))
         every = [t for kind_times in times.values() for t in kind_times]
+        slowest = sorted(per_query, reverse=True)[:3]
+        print(f"[{name}] slowest: " + ", ".join(f"{q} {t:.0f} ms" for t, q in slowest))
         print(f"[{name}] search_conversations, {len(every)} queries: {percentiles(every)}")
         for kind, kind_times in times.items():
             print(f"[{name}]   {kind:<12} {percentiles(kind_times)}")

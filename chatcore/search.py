@@ -31,7 +31,7 @@ EXCERPT_CHARS = 160
 SUBJECT_POINTS = 2  # added to the one point of the subject's own match: three in all
 PERSON_POINTS = 3
 CANDIDATE_TEXTS = 2000  # texts of the rarest part that pick the candidates (see `scores`)
-PER_DIALOG_LOOKUPS = 100  # up to this many candidates, another part is looked up dialog by dialog
+PER_DIALOG_LOOKUPS = 300  # up to this many candidates, another part is looked up dialog by dialog
 _QUOTED = re.compile(r'"([^"]*)"?')
 _EMAIL_ONLY = re.compile(r"^[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+$")
 _PHONE_RUN = re.compile(r"\+?\d[\d\s()\-]{5,}\d")
@@ -133,24 +133,26 @@ def find(connection: Connection, query: Query) -> Found:
     if not query.parts:
         return found
     index = _Index(connection)
-    counts = [index.count(part, CANDIDATE_TEXTS + 1) for part in query.parts]
+    # Each part's newest texts, one more than the cap: how many there are, up to "too many to take".
+    newest = [index.newest(part, CANDIDATE_TEXTS + 1) for part in query.parts]
     people = [index.people(part) for part in query.parts]
-    order = sorted(range(len(query.parts)), key=lambda i: (counts[i] + len(people[i]), i))
-    for doc in index.newest(query.parts[order[0]], CANDIDATE_TEXTS):
+    order = sorted(range(len(query.parts)), key=lambda i: (len(newest[i]) + len(people[i]), i))
+    for doc in newest[order[0]][:CANDIDATE_TEXTS]:
         _count_text(found, doc)
     for conversation_id in people[order[0]]:
         found.scores[conversation_id] = found.scores.get(conversation_id, 0) + PERSON_POINTS
     for number in order[1:]:
-        found = _keep_those_with(index, found, query.parts[number], counts[number], people[number])
+        found = _keep_those_with(index, found, query.parts[number], newest[number], people[number])
     return found
 
 
-def _keep_those_with(index: _Index, before: Found, part: Term, count: int, people: set[int]) -> Found:
-    """The candidates that have `part` too, with its points added."""
+def _keep_those_with(index: _Index, before: Found, part: Term, newest: list[int], people: set[int]) -> Found:
+    """The candidates that have `part` too, with its points added. `newest` are the part's newest
+    texts, all of them when there are no more than CANDIDATE_TEXTS."""
     candidates = before.scores
     found = Found({}, dict(before.shown))
-    if count <= CANDIDATE_TEXTS:
-        docs = index.newest(part, CANDIDATE_TEXTS)
+    if len(newest) <= CANDIDATE_TEXTS:
+        docs = newest
     elif len(candidates) <= PER_DIALOG_LOOKUPS:
         docs = [doc for conversation_id in candidates for doc in index.within(part, conversation_id)]
     else:
@@ -195,9 +197,6 @@ class _Index:
     def _ids(self, name: str, **params: Any) -> list[int]:
         return [row[0] for row in self.connection.execute(self.statements[name], params)]
 
-    def count(self, part: Term, cap: int) -> int:
-        return len(self._ids("first", q=self._text(part), cap=cap))
-
     def newest(self, part: Term, cap: int) -> list[int]:
         return self._ids("newest", q=self._text(part), cap=cap)
 
@@ -214,7 +213,6 @@ class _Index:
 
 # SQL text here is constant; what the user typed is always a bound parameter.
 _SQLITE = {
-    "first": text("SELECT rowid FROM searchtext_fts WHERE searchtext_fts MATCH :q LIMIT :cap"),
     "newest": text(
         "SELECT rowid FROM searchtext_fts WHERE searchtext_fts MATCH :q ORDER BY rowid DESC LIMIT :cap"
     ),
@@ -229,7 +227,6 @@ _SQLITE = {
     ),
 }
 _POSTGRES = {
-    "first": text("SELECT id FROM searchtext WHERE vector @@ CAST(:q AS tsquery) LIMIT :cap"),
     "newest": text(
         "SELECT id FROM searchtext WHERE vector @@ CAST(:q AS tsquery) ORDER BY id DESC LIMIT :cap"
     ),
