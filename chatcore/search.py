@@ -154,7 +154,7 @@ def _keep_those_with(index: _Index, before: Found, part: Term, newest: list[int]
     if len(newest) <= CANDIDATE_TEXTS:
         docs = newest
     elif len(candidates) <= PER_DIALOG_LOOKUPS:
-        docs = [doc for conversation_id in candidates for doc in index.within(part, conversation_id)]
+        docs = index.within(part, sorted(candidates))
     else:
         docs = index.since(part, min(candidates) << ORDINAL_BITS)
     for doc in docs:
@@ -200,9 +200,16 @@ class _Index:
     def newest(self, part: Term, cap: int) -> list[int]:
         return self._ids("newest", q=self._text(part), cap=cap)
 
-    def within(self, part: Term, conversation_id: int) -> list[int]:
-        low = conversation_id << ORDINAL_BITS
-        return self._ids("within", q=self._text(part), low=low, high=low + ORDINAL_MASK)
+    def within(self, part: Term, conversation_ids: list[int]) -> list[int]:
+        """The part's texts in these dialogs: on SQLite a seek per dialog (in-process, cheap); on
+        PostgreSQL one statement, a range of the primary key per dialog."""
+        if not self.sqlite:
+            return self._ids("within", q=self._text(part), conversations=conversation_ids)
+        found: list[int] = []
+        for conversation_id in conversation_ids:
+            low = conversation_id << ORDINAL_BITS
+            found.extend(self._ids("within", q=self._text(part), low=low, high=low + ORDINAL_MASK))
+        return found
 
     def since(self, part: Term, low: int) -> list[int]:
         return self._ids("since", q=self._text(part), low=low)
@@ -231,7 +238,10 @@ _POSTGRES = {
         "SELECT id FROM searchtext WHERE vector @@ CAST(:q AS tsquery) ORDER BY id DESC LIMIT :cap"
     ),
     "within": text(
-        "SELECT id FROM searchtext WHERE vector @@ CAST(:q AS tsquery) AND id >= :low AND id <= :high"
+        f"SELECT searchtext.id FROM unnest(CAST(:conversations AS bigint[])) AS dialog(id) "  # noqa: S608
+        f"JOIN searchtext ON searchtext.id >= dialog.id << {ORDINAL_BITS} "
+        f"AND searchtext.id <= (dialog.id << {ORDINAL_BITS}) + {ORDINAL_MASK} "
+        "WHERE searchtext.vector @@ CAST(:q AS tsquery)"
     ),
     "since": text("SELECT id FROM searchtext WHERE vector @@ CAST(:q AS tsquery) AND id >= :low"),
     "people": text(
