@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from bridge import importer, quarantine
 from bridge.app import build_context
 from bridge.context import Context
-from bridge.db import migrate, transaction
+from bridge.db import migrate, read_session, transaction
 from bridge.invitations import queue_invitation
 from bridge.serve import Role, serve
 from bridge.settings import Settings, SettingsError, load_settings
@@ -135,7 +135,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         print(f"wrote {path} with a new random secret key")
     context = _context(args)
     migrate(context.engine)
-    with Session(context.engine) as session:
+    with read_session(context.engine) as session:
         has_operator = session.exec(select(Operator.id).limit(1)).first() is not None
     if not has_operator:
         password = _add_operator(context, "admin@example.com", "Admin", admin=True)
@@ -329,7 +329,7 @@ def _progress_writer(stream: TextIO) -> importer.Progress:
 
 def cmd_export(args: argparse.Namespace) -> int:
     context = _context(args)
-    with Session(context.engine) as session:
+    with read_session(context.engine) as session:  # a long read that keeps the worker free to write
         operators = {o.id: o.email for o in session.exec(select(Operator))}
         for conversation in session.exec(select(Conversation).order_by(col(Conversation.id))):
             print(json.dumps(_export_row(session, conversation, operators), ensure_ascii=False))

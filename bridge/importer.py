@@ -26,7 +26,7 @@ from typing import BinaryIO, cast
 from sqlmodel import col, func, select
 
 from bridge.context import Context
-from bridge.db import transaction
+from bridge.db import read_session
 from bridge.inbound_store import IMPORT_PREFIX, store_raw
 from bridge.pipeline import process_pending
 from chatcore.models import SpoolItem, SpoolStatus
@@ -185,7 +185,7 @@ def _count_quarantined(context: Context, keys: list[str]) -> int:
     if not keys:
         return 0
     total = 0
-    with transaction(context.engine) as session:
+    with read_session(context.engine) as session:
         for start in range(0, len(keys), 500):
             query = select(func.count()).where(
                 col(SpoolItem.source_key).in_(keys[start : start + 500]),

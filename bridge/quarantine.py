@@ -9,10 +9,10 @@ from email import policy
 from email.parser import BytesParser
 
 import mailparser
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from bridge.context import Context
-from bridge.db import transaction
+from bridge.db import read_session, transaction
 from bridge.pipeline import process_one
 from chatcore.models import SpoolItem, SpoolStatus
 
@@ -29,7 +29,7 @@ class QuarantinedMail:
 
 
 def list_quarantined(context: Context) -> list[QuarantinedMail]:
-    with Session(context.engine) as session:
+    with read_session(context.engine) as session:
         rows = session.exec(
             select(SpoolItem).where(SpoolItem.status == SpoolStatus.QUARANTINED).order_by(col(SpoolItem.id))
         ).all()
@@ -37,7 +37,7 @@ def list_quarantined(context: Context) -> list[QuarantinedMail]:
 
 
 def get_quarantined(context: Context, spool_id: int) -> tuple[QuarantinedMail, bytes] | None:
-    with Session(context.engine) as session:
+    with read_session(context.engine) as session:
         row = session.get(SpoolItem, spool_id)
         if row is None or row.status != SpoolStatus.QUARANTINED:
             return None
@@ -53,7 +53,7 @@ def retry(context: Context, spool_id: int) -> SpoolItem | None:
         row.status, row.reason = SpoolStatus.PENDING, ""
         session.add(row)
     process_one(context, spool_id)
-    with Session(context.engine) as session:
+    with read_session(context.engine) as session:
         return session.get(SpoolItem, spool_id)
 
 

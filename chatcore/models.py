@@ -199,6 +199,9 @@ class SavedReply(SQLModel, table=True):
 
 
 class ReadMark(SQLModel, table=True):
+    # Stored in its key's order on SQLite: the unread filter looks up one mark per listed conversation,
+    # one B-tree search each instead of the key index and then the row.
+    __table_args__ = {"sqlite_with_rowid": False}
     operator_id: int = Field(foreign_key="operator.id", primary_key=True)
     conversation_id: int = Field(foreign_key="conversation.id", primary_key=True)
     last_read_message_id: int = 0

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, text, type_coerce
+from sqlalchemy import ColumnElement, Connection, Select, text, type_coerce
 from sqlalchemy import select as select_columns
 from sqlalchemy.types import NullType
 from sqlmodel import Session, col
@@ -103,16 +103,19 @@ def ranked(
     found: Found,
     conditions: Sequence[ColumnElement[bool]] = (),
     params: Mapping[str, Any] | None = None,
+    joined: Callable[[Select[*tuple[Any, ...]]], Select[*tuple[Any, ...]]] | None = None,
 ) -> list[tuple[int, int]]:
     """(conversation_id, score) of the dialogs `found` that meet `conditions` (on Conversation, with
-    the values of their bound `params`), best first: highest score, then newest activity, then id."""
+    the values of their bound `params`, and the tables `joined` adds to the query), best first:
+    highest score, then newest activity, then id."""
     if not found.scores:
         return []
     # The activity is only compared, so it is read as the database gives it (no datetime parsing).
     activity = type_coerce(col(Conversation.last_activity_at), NullType())
-    statement = select_columns(col(Conversation.id), activity).where(
-        col(Conversation.id).in_(list(found.scores)), *conditions
-    )
+    statement: Select[*tuple[Any, ...]] = select_columns(col(Conversation.id), activity)
+    if joined is not None:
+        statement = joined(statement)
+    statement = statement.where(col(Conversation.id).in_(list(found.scores)), *conditions)
     rows = [
         (int(key or 0), found.scores[int(key or 0)], when)
         for key, when in session.connection().execute(statement, dict(params or {}))

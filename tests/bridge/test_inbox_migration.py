@@ -66,6 +66,12 @@ def test_existing_conversations_get_their_last_message(db_url: str, tmp_path: Pa
                 {"id": message_id, "c": conversation, "author": author, "body": body, "note": note,
                  "t": _at(minute)},
             )
+        connection.execute(
+            text(
+                "INSERT INTO readmark (operator_id, conversation_id, last_read_message_id,"
+                " last_emailed_message_id) VALUES (1, 1, 1, 0)"
+            )
+        )
     command.upgrade(config, "0004_inbox_read_model")
 
     with Session(engine) as session:
@@ -81,6 +87,8 @@ def test_existing_conversations_get_their_last_message(db_url: str, tmp_path: Pa
     assert anna.last_message.text == "Ау!"
     assert anna.updated_at == T0.replace(minute=20)
     assert anna.awaiting_reply
+    assert anna.unread_count == 2  # the read mark survived (SQLite copies the table)
+    assert boris.unread_count == 2
     assert boris.last_message is not None
     assert boris.last_message.author_kind == "operator"
     assert len(boris.last_message.text) == 200

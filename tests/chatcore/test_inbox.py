@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event
@@ -326,3 +327,17 @@ def test_a_conversation_without_messages_is_listed_by_its_start(world: World) ->
     assert first.contact.name == "Boris"
     assert first.last_message is None
     assert item_to_json(first)["last_message"] is None
+
+
+def test_older_mail_imported_later_does_not_become_the_last_message(world: World) -> None:
+    anna = world.conversation("Анна", text="Свежее письмо")
+    world.conversation("Boris")
+    older = Desk(world.session, world.clock.now() - timedelta(days=30))
+    older.post_visitor_message(anna, NewMessage(text="Письмо месячной давности", source=Source.EMAIL))
+    world.session.commit()
+
+    items = {item.contact.name: item for item in world.list()}
+    assert names(world.list()) == ["Boris", "Анна"]
+    assert items["Анна"].message_count == 2
+    assert items["Анна"].last_message is not None
+    assert items["Анна"].last_message.text == "Свежее письмо"

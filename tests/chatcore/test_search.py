@@ -420,6 +420,9 @@ def test_the_list_filters_narrow_a_search_and_pages_follow_the_ranking(
     assert [keys[i.id] for i in _listed(desk, q="заказ", contact_id=contact_id).items] == ["orders-ru"]
     assert _listed(desk, q="заказ", status="closed").items == []
     assert _listed(desk, q="заказ", assignee="me").items == []
+    unread = _listed(desk, q="заказ", unread=True)
+    assert [keys[i.id] for i in unread.items] == ["partner-ru"], "the operator answered the other two"
+    assert unread.counts.all == 1
     everything = [keys[item.id] for item in _listed(desk, q="заказ").items]
     first = _listed(desk, limit=2, q="заказ")
     assert first.next_cursor is not None

@@ -100,6 +100,17 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_index("ix_conversationtag_tag", "conversationtag", ["tag_id", "conversation_id"], unique=False)
+    if dialect == "sqlite":
+        _readmark_rowid(with_rowid=False)
+
+
+def _readmark_rowid(*, with_rowid: bool) -> None:
+    """SQLite: store read marks in their key's order (WITHOUT ROWID), or back. Nothing refers to
+    the table, so copying it is safe with foreign keys on."""
+    with op.batch_alter_table(
+        "readmark", recreate="always", table_kwargs={"sqlite_with_rowid": with_rowid}
+    ) as batch_op:
+        batch_op.alter_column("last_read_message_id", existing_type=sa.Integer(), nullable=False)
 
 
 def _backfill() -> None:
@@ -135,6 +146,8 @@ def _backfill() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        _readmark_rowid(with_rowid=True)
     op.drop_index("ix_conversationtag_tag", table_name="conversationtag")
     op.drop_index("ix_conversation_activity", table_name="conversation")
     op.drop_index("ix_conversation_assignee_activity", table_name="conversation")
