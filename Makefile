@@ -14,6 +14,8 @@ $(BIN)/.installed: setup.cfg pyproject.toml
 
 run: $(BIN)/.installed
 	$(BIN)/relaydesk --config $(CONFIG) init --if-missing
+	@echo "way back in: $(BIN)/relaydesk --config $(CONFIG) operator password EMAIL (a set-password link)"
+	@echo "             or $(BIN)/relaydesk --config $(CONFIG) operator invite EMAIL (the link by email)"
 	$(BIN)/relaydesk --config $(CONFIG) serve
 
 system-deps:

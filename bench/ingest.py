@@ -82,7 +82,7 @@ def ingest_rate(mails: list[bytes], workdir: Path) -> float:
     url = f"sqlite:///{workdir / 'bench.db'}"
     settings = settings_from_mapping(
         {
-            "site": {"secret_key": "bench"},
+            "site": {"secret_key": "bench-secret-0123456789abcdefghijklmnop"},
             "database": {"url": url},
             "uploads": {"dir": str(workdir / "files")},
         },

@@ -12,7 +12,9 @@ from starlette.applications import Starlette
 from bridge import notifications
 from bridge.blobs import BlobStore
 from bridge.context import Context, clock_from_environment
-from bridge.db import make_engine, reads
+from bridge.db import is_postgres, make_engine, reads
+from bridge.event_wakers import PollWaker, PostgresWaker, Waker
+from bridge.events import EventHub
 from bridge.i18n import Catalogs
 from bridge.rulebook import RuleBook, Rules
 from bridge.settings import Settings
@@ -58,7 +60,14 @@ def build_dkim_signer(settings: Settings) -> DkimSigner | None:
     return DkimSigner(settings.mail.domain, outbound.dkim_selector, pem)
 
 
-def build_web_app(context: Context) -> Starlette:
+def build_event_hub(context: Context) -> EventHub:
+    """The process's one hub; woken by LISTEN on PostgreSQL, by a short poll on SQLite."""
+    engine = context.engine
+    waker: Waker = PostgresWaker.for_engine(engine) if is_postgres(engine) else PollWaker()
+    return EventHub(engine, waker)
+
+
+def build_web_app(context: Context, hub: EventHub | None = None) -> Starlette:
     settings = context.settings
 
     def react(session: Session, events: list[Event]) -> None:
@@ -83,6 +92,8 @@ def build_web_app(context: Context) -> Starlette:
             max_avatar_size=settings.uploads.max_avatar_size,
             mail_address=settings.mail.address,
             read_engine=reads(context.engine),
+            events=hub or build_event_hub(context),
+            previous_secret_keys=settings.site.previous_secret_keys,
         )
     )
 

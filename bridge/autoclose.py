@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
+from bridge import notifications
 from bridge.context import Context
 from bridge.db import transaction
 from bridge.i18n import language_or_default
+from chatcore.events import Event
 from chatcore.models import Contact, Conversation, ConversationStatus
 from chatcore.services import Desk
 
@@ -28,11 +30,13 @@ def close_inactive(context: Context) -> int:
             .with_for_update(skip_locked=True)
         ).all()
         desk = Desk(session, now)
+        events: list[Event] = []
         for conversation in quiet:
             contact = session.get(Contact, conversation.contact_id)
             language = language_or_default(
                 contact.language if contact else None, context.settings.site.language
             )
-            desk.post_system_message(conversation, context.settings.autoclose.text_for(language))
-            desk.close(conversation)
+            events += desk.post_system_message(conversation, context.settings.autoclose.text_for(language))
+            events += desk.close(conversation)
+        notifications.react(session, context, events)
         return len(quiet)

@@ -20,6 +20,7 @@ from bridge.tokens import Party, Token
 from chatcore import events as ev
 from chatcore.autoreply import AutoreplySituation, Channel, Trigger, Verdict, decide, render
 from chatcore.contacts import can_email
+from chatcore.identity import is_verified
 from chatcore.models import AuthorKind, AutoreplyLog, Contact, Conversation, Job, Message, Source
 from chatcore.services import Desk
 
@@ -128,7 +129,7 @@ def answer(
     session.add(
         AutoreplyLog(
             contact_id=contact.id,
-            recipient=contact.email or "",
+            recipient=contact.email if contact.email and is_verified(contact) else "",
             rule=rule.name,
             conversation_id=conversation.id,
             sent_at=now,
@@ -184,7 +185,7 @@ def _last_autoreplies(session: Session, contact: Contact) -> dict[str, datetime]
 
 def _recent_count(session: Session, contact: Contact, since: datetime) -> int:
     query = select(func.count()).select_from(AutoreplyLog).where(col(AutoreplyLog.sent_at) >= since)
-    if contact.email:
+    if contact.email and is_verified(contact):  # a mere claim must not use up the owner's quota
         query = query.where(AutoreplyLog.recipient == contact.email)
     else:
         query = query.where(AutoreplyLog.contact_id == contact.id)

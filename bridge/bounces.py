@@ -13,9 +13,11 @@ import logging
 from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
+from bridge import notifications
 from bridge.context import Context
 from bridge.delivery import mirror_state
 from chatcore.contacts import clear_undeliverable, mark_undeliverable
+from chatcore.events import ContactChanged, Event
 from chatcore.models import Contact, Operator, OutboxMail
 from inbound.classify import Classification, MailKind
 from outbound.outbox import record_permanent_failure
@@ -36,14 +38,17 @@ def record_bounce(
     reason = verdict.bounce_diagnostic or verdict.reason
     record_permanent_failure(row, f"bounced: {reason}")
     session.add(row)
-    mirror_state(session, row)
+    changes: list[Event] = [*mirror_state(session, row)]
     if _is_operator(session, row.recipient):
+        notifications.react(session, context, changes)
         log.warning("mail %s to operator %s bounced: %s", row.id, row.recipient, reason)
         return f"bounce for outbox {row.id} to operator {row.recipient}"
     marked = _contacts_at(session, row.recipient)
     for contact in marked:
         mark_undeliverable(contact, reason, context.clock.now())
         session.add(contact)
+        changes.append(ContactChanged(contact.id or 0, row.conversation_id))
+    notifications.react(session, context, changes)
     log.info("mail %s to %s bounced, %d contact(s) marked undeliverable", row.id, row.recipient, len(marked))
     return f"bounce for outbox {row.id}: {row.recipient} marked undeliverable"
 

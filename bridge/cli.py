@@ -10,27 +10,32 @@ import os
 import re
 import secrets
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bridge import importer, quarantine
 from bridge.app import build_context
 from bridge.context import Context
 from bridge.db import migrate, read_session, transaction
-from bridge.invitations import queue_invitation
+from bridge.export import export_rows
+from bridge.invitations import queue_invitation, set_password_url
 from bridge.serve import Role, serve
 from bridge.settings import Settings, SettingsError, load_settings
+from chatcore import api_tokens
 from chatcore.autoreply import Channel, explain
+from chatcore.errors import FieldError
 from chatcore.hours import wall_to_utc
-from chatcore.models import Contact, Conversation, ConversationTag, Message, Operator, Tag
+from chatcore.models import Operator
+from chatcore.operator_sessions import deactivate
 from webui.auth import hash_password
 from webui.password_links import VALID_FOR
 
 EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
+LOCAL_CONFIG = "config.local.toml"
 _EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+$")
 
 
@@ -41,6 +46,7 @@ class UsageError(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    args.config = find_config(args.config, os.environ, writing=args.command == "init")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
@@ -60,8 +66,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--config",
         type=Path,
-        default=Path(os.environ.get("RELAYDESK_CONFIG", "config.toml")),
-        help="path to config.toml (default: ./config.toml or $RELAYDESK_CONFIG)",
+        default=None,
+        help="the config file (default: $RELAYDESK_CONFIG, else ./config.local.toml, else ./config.toml)",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -91,6 +97,24 @@ def _parser() -> argparse.ArgumentParser:
     invite = operator_commands.add_parser("invite", help="email an operator a new set-password link")
     invite.add_argument("email")
     invite.set_defaults(handler=cmd_operator_invite)
+    deactivate = operator_commands.add_parser(
+        "deactivate", help="stop an operator logging in; ends their web sessions at once"
+    )
+    deactivate.add_argument("email")
+    deactivate.set_defaults(handler=cmd_operator_deactivate)
+
+    token = commands.add_parser("token", help="personal API tokens")
+    token_commands = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    create = token_commands.add_parser("create", help="a new API token for an operator (printed once)")
+    create.add_argument("email")
+    create.add_argument("--name", default="", help="what the token is for, shown on the profile page")
+    create.set_defaults(handler=cmd_token_create)
+
+    password = operator_commands.add_parser(
+        "password", help="print a set-password link for an operator (no email): the way back in"
+    )
+    password.add_argument("email")
+    password.set_defaults(handler=cmd_operator_password)
 
     autoreply = commands.add_parser("autoreply", help="working hours and autoreply rules")
     autoreply_commands = autoreply.add_subparsers(dest="autoreply_command", required=True, metavar="ACTION")
@@ -121,6 +145,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def find_config(given: Path | None, environ: Mapping[str, str], *, writing: bool = False) -> Path:
+    """--config, else $RELAYDESK_CONFIG, else ./config.local.toml (what `make run` writes), else
+    ./config.toml. `init` writes ./config.local.toml rather than over the example."""
+    if given is not None:
+        return given
+    if environ.get("RELAYDESK_CONFIG"):
+        return Path(environ["RELAYDESK_CONFIG"])
+    local = Path(LOCAL_CONFIG)
+    return local if writing or local.exists() else Path("config.toml")
+
+
 def _context(args: argparse.Namespace) -> Context:
     settings: Settings = load_settings(args.config)
     return build_context(settings)
@@ -140,6 +175,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     if not has_operator:
         password = _add_operator(context, "admin@example.com", "Admin", admin=True)
         print(f"first admin: admin@example.com / {password}")
+    print(f"locked out:  relaydesk --config {path} operator password EMAIL  (prints a set-password link)")
     _print_where(context.settings)
     return 0
 
@@ -207,6 +243,54 @@ def cmd_operator_invite(args: argparse.Namespace) -> int:
             raise UsageError(f"there is no active operator {email}")
         queue_invitation(session, context, operator)
     print(f"invitation queued to {email} ({_link_validity()})")
+    return 0
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    """The token alone on the last line, so a script can take it with `tail -n 1`."""
+    email = _operator_email(args.email)
+    context = _context(args)
+    migrate(context.engine)
+    with transaction(context.engine) as session:
+        operator = _active_operator(session, email)
+        try:
+            _row, token = api_tokens.issue(session, operator, args.name, context.clock.now())
+        except FieldError as error:
+            raise UsageError(f"--{error.field}: {error.problem}") from None
+    print(f"API token for {email} (shown once; revoke it on the profile page):")
+    print(token)
+    return 0
+
+
+def cmd_operator_deactivate(args: argparse.Namespace) -> int:
+    email = _operator_email(args.email)
+    context = _context(args)
+    migrate(context.engine)
+    with transaction(context.engine) as session:
+        operator = _active_operator(session, email)
+        deactivate(operator)
+        session.add(operator)
+    print(f"operator {email} deactivated; their sessions have ended")
+    return 0
+
+
+def _active_operator(session: Session, email: str) -> Operator:
+    operator = session.exec(select(Operator).where(Operator.email == email)).first()
+    if operator is None or not operator.active:
+        raise UsageError(f"there is no active operator {email}")
+    return operator
+
+
+def cmd_operator_password(args: argparse.Namespace) -> int:
+    email = _operator_email(args.email)
+    context = _context(args)
+    migrate(context.engine)
+    with Session(context.engine) as session:
+        operator = session.exec(select(Operator).where(Operator.email == email)).first()
+        if operator is None or not operator.active:
+            raise UsageError(f"there is no active operator {email}")
+        link = set_password_url(context, operator)
+    print(f"set a password for {email} here ({_link_validity()}):\n{link}")
     return 0
 
 
@@ -329,48 +413,6 @@ def _progress_writer(stream: TextIO) -> importer.Progress:
 
 def cmd_export(args: argparse.Namespace) -> int:
     context = _context(args)
-    with read_session(context.engine) as session:  # a long read that keeps the worker free to write
-        operators = {o.id: o.email for o in session.exec(select(Operator))}
-        for conversation in session.exec(select(Conversation).order_by(col(Conversation.id))):
-            print(json.dumps(_export_row(session, conversation, operators), ensure_ascii=False))
+    for row in export_rows(context.engine):
+        print(json.dumps(row, ensure_ascii=False))
     return 0
-
-
-def _export_row(
-    session: Session, conversation: Conversation, operators: dict[int | None, str]
-) -> dict[str, Any]:
-    contact = session.get(Contact, conversation.contact_id)
-    tags = session.exec(
-        select(Tag.name)
-        .join(ConversationTag, col(ConversationTag.tag_id) == col(Tag.id))
-        .where(ConversationTag.conversation_id == conversation.id)
-        .order_by(Tag.name)
-    ).all()
-    messages = session.exec(
-        select(Message).where(Message.conversation_id == conversation.id).order_by(col(Message.id))
-    ).all()
-    return {
-        "id": conversation.id,
-        "status": conversation.status,
-        "channel": conversation.channel,
-        "subject": conversation.subject,
-        "created_at": conversation.created_at.isoformat(),
-        "contact": {
-            "name": contact.name if contact else "",
-            "email": contact.email if contact else None,
-            "phone": contact.phone if contact else "",
-        },
-        "tags": list(tags),
-        "messages": [
-            {
-                "author_kind": m.author_kind,
-                "operator_email": operators.get(m.operator_id),
-                "text": m.text,
-                "is_note": m.is_note,
-                "source": m.source,
-                "created_at": m.created_at.isoformat(),
-                "delivery": m.delivery,
-            }
-            for m in messages
-        ],
-    }

@@ -15,7 +15,7 @@ from bridge.rulebook import RuleBook
 from bridge.settings import Settings
 from bridge.tokens import TokenCodec
 from chatcore.clock import Clock
-from inbound.dkim_check import DnsFunc
+from inbound.dkim_check import DnsFunc, DomainProbe
 from outbound.dkim import DkimSigner
 from outbound.render import EmailRenderer
 
@@ -57,6 +57,7 @@ class Context:
     rules: RuleBook
     dkim_signer: DkimSigner | None = None  # set when [outbound] names a DKIM selector and key
     dkim_dns: DnsFunc | None = None  # looks up DKIM keys; None is dkimpy's own DNS lookup
+    dkim_probe: DomainProbe | None = None  # does a domain publish DKIM keys; None asks DNS
 
     @property
     def origin(self) -> str:

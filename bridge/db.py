@@ -9,7 +9,9 @@ it up, and a READ ONLY transaction on PostgreSQL.
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +19,7 @@ from typing import Any, TypeVar, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Insert, event, inspect
+from sqlalchemy import Insert, event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
@@ -35,14 +37,25 @@ def make_engine(url: str, base_dir: str = ".") -> Engine:
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
     database = parsed.database or ""
-    if database and database != ":memory:" and not Path(database).is_absolute():
-        path = Path(base_dir, database)
+    if database and database != ":memory:" and not database.startswith("file:"):
+        path = Path(base_dir, database)  # an absolute `database` stays as it is
         path.parent.mkdir(parents=True, exist_ok=True)
+        _create_private(path)
         parsed = parsed.set(database=str(path))
     engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30})
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file readable by its owner only (like the spool): it holds every mail and
+    password hash. SQLite gives its -wal and -shm files the same mode. An existing file is left as is."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(descriptor)
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -99,6 +112,21 @@ def transaction(engine: Engine) -> Iterator[Session]:
             raise
 
 
+@contextmanager
+def read_transaction(engine: Engine) -> Iterator[Session]:
+    """A transaction that only reads, from one consistent snapshot, and blocks no writer: SQLite
+    begins it deferred (no write lock), PostgreSQL runs it REPEATABLE READ, READ ONLY."""
+    options: dict[str, Any] = {READS: True}
+    if is_postgres(engine):
+        options.update(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+    with (
+        engine.connect().execution_options(**options) as connection,
+        connection.begin(),
+        Session(bind=connection, expire_on_commit=False) as session,
+    ):
+        yield session
+
+
 def insert_new_statements(model: type[SQLModel], key: str) -> dict[str, Insert]:
     """INSERT statements per dialect that skip a row whose `key` is already taken (ON CONFLICT DO
     NOTHING): one round trip instead of a read and a write, and no race between the two. They return
@@ -146,8 +174,36 @@ def alembic_config(engine: Engine) -> Config:
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (creates every table on an empty database), then
-    rebuild the search index if it is missing or out of step with what it indexes."""
-    command.upgrade(alembic_config(engine), "head")
-    with engine.begin() as connection:
-        if search_index.repair(connection):
-            _log.info("the search index was missing or out of step: rebuilt it")
+    rebuild the search index if it is missing or out of step with what it indexes.
+
+    Processes starting at once take turns: on PostgreSQL under an advisory lock, on SQLite under an
+    exclusive lock on a file beside the database. The second finds the schema up to date."""
+    with _migration_lock(engine):
+        command.upgrade(alembic_config(engine), "head")
+        with engine.begin() as connection:
+            if search_index.repair(connection):
+                _log.info("the search index was missing or out of step: rebuilt it")
+
+
+_MIGRATION_LOCK_KEY = 0x52444D47  # "RDMG": the advisory lock every Relaydesk process migrates under
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    if is_postgres(engine):
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+            connection.commit()
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+                connection.commit()
+        return
+    database = engine.url.database or ""
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate-lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes, also when the process dies
+        yield

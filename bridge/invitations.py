@@ -8,12 +8,15 @@ from bridge.context import Context
 from bridge.i18n import language_or_default
 from bridge.mailer import Envelope, send_templated
 from chatcore.models import Operator, OutboxMail
+from chatcore.operator_sessions import revoke_sessions
 from webui.password_links import VALID_FOR, make_token
 
 INVITATION = "operator_invitation"
 
 
 def set_password_url(context: Context, operator: Operator) -> str:
+    """A new link; every link sent before (and every session of the operator) stops working."""
+    revoke_sessions(operator)
     token = make_token(context.settings.site.secret_key, operator, context.clock.now())
     return f"{_base(context)}/set-password/{token}"
 

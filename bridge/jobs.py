@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import bindparam, inspect, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from bridge.claims import lock_next_due
@@ -22,15 +24,40 @@ MAX_ATTEMPTS = 10
 def schedule(
     session: Session, *, kind: str, key: str, due_at: datetime, now: datetime, payload: Mapping[str, Any]
 ) -> Job:
-    """A pending job for `key`; when one is already pending it is kept as is (bursts coalesce)."""
-    existing = session.exec(
-        select(Job).where(Job.key == key, Job.status == JobStatus.PENDING).order_by(col(Job.id)).limit(1)
-    ).first()
-    if existing is not None:
-        return existing
-    job = Job(kind=kind, key=key, payload=dict(payload), due_at=due_at, created_at=now)
-    session.add(job)
+    """A pending job for `key`; when one is already pending it is kept as is (bursts coalesce).
+
+    One statement decides, against the unique index on pending keys: two transactions scheduling
+    one key at once leave one pending job (the second waits for the first and inserts nothing)."""
+    session.flush()  # jobs changed in hand (cancelled, re-keyed) count before the insert
+    connection = session.connection()
+    values = {
+        "kind": kind,
+        "key": key,
+        "payload": dict(payload),
+        "status": JobStatus.PENDING,
+        "due_at": due_at,
+        "attempts": 0,
+        "last_error": "",
+        "created_at": now,
+    }
+    inserted = connection.execute(_INSERT_PENDING[connection.dialect.name], values).scalar()
+    if inserted is None:
+        inserted = connection.execute(_PENDING_WITH_KEY, {"key": key}).scalar()
+    job = session.get(Job, inserted)
+    assert job is not None
     return job
+
+
+_JOBS = inspect(Job).local_table
+_INSERT_PENDING = {
+    name: dialect.insert(Job)
+    .on_conflict_do_nothing(index_elements=[_JOBS.c.key], index_where=text("status = 'pending'"))
+    .returning(_JOBS.c.id)
+    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+}
+_PENDING_WITH_KEY = (
+    select(Job.id).where(col(Job.key) == bindparam("key"), col(Job.status) == JobStatus.PENDING).limit(1)
+)
 
 
 def cancel(session: Session, key: str) -> None:

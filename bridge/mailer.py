@@ -13,6 +13,7 @@ from bridge.context import Context
 from bridge.db import insert_new_statements
 from bridge.tokens import Token
 from chatcore.models import Contact, Conversation, Message, MessageId, Operator, OutboxMail
+from chatcore.sizes import shortened
 from outbound.compose import OutgoingAttachment, OutgoingEmail, compose
 from outbound.headers import subject_with_re
 from outbound.outbox import enqueue
@@ -75,7 +76,7 @@ def send_templated(
     rendered = context.renderer.render(template, envelope.language, {**values, "site": settings.site})
     earlier = thread_ids(session, conversation.id or 0, envelope.address) if conversation else []
     domain = settings.mail.domain
-    token = envelope.token
+    token = envelope.token.stamped(now) if envelope.token else None  # operator reply addresses expire
     if token is None:
         message_id = f"rd-{secrets.token_hex(12)}@{domain}"
     else:
@@ -128,8 +129,10 @@ def message_view(
     operators: Mapping[int, Operator],
     files: Sequence[Mapping[str, Any]] = (),
     base_url: str = "",
+    quote_limit: int | None = None,
 ) -> dict[str, Any]:
-    """A message as the email templates show it; `avatar_url` is absolute when `base_url` is given."""
+    """A message as the email templates show it; `avatar_url` is absolute when `base_url` is given; the
+    text is cut after `quote_limit` characters when one is given."""
     operator = operators.get(message.operator_id or 0)
     return {
         "id": message.id,
@@ -137,7 +140,7 @@ def message_view(
         "author": operator.name or operator.email if operator else "",
         "avatar_url": avatar_url(base_url, operator.avatar_sha256) if operator else None,
         "initials": initials(operator.name or operator.email) if operator else "",
-        "text": message.text,
+        "text": shortened(message.text, quote_limit, "[…]") if quote_limit else message.text,
         "created_at": message.created_at,
         "files": list(files),
     }

@@ -6,9 +6,10 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
-from bridge import autoreplies, jobs
+from bridge import autoreplies, digest, event_log, jobs
 from bridge.context import Context
 from bridge.db import batch_memo
+from bridge.email_confirmation import send_confirmation
 from bridge.i18n import language_or_default
 from bridge.mail_files import operator_file_views, small_files, visitor_file_views
 from bridge.mailer import Envelope, contact_label, message_view, send_templated
@@ -20,11 +21,13 @@ from chatcore.models import (
     Contact,
     Conversation,
     Job,
+    JobStatus,
     Message,
     Operator,
     ReadMark,
     Source,
 )
+from chatcore.sizes import MAX_QUOTED_TEXT
 
 NOTIFY_OPERATOR = "notify_operator"
 NOTIFY_VISITOR = "notify_visitor"
@@ -32,8 +35,12 @@ HISTORY = 10
 
 
 def react(session: Session, context: Context, events: list[ev.Event]) -> None:
-    """Turn domain events into effects, in the caller's transaction."""
+    """Turn domain events into effects, in the caller's transaction: the event log (which every live
+    stream reads), notifications and autoreplies."""
+    event_log.record(session, events, context.clock.now())
     for event in events:
+        if isinstance(event, ev.EmailClaimed):
+            send_confirmation(session, context, event)
         if not isinstance(event, ev.MessagePosted) or event.is_note:
             continue
         if event.author_kind == AuthorKind.VISITOR:
@@ -58,19 +65,16 @@ _NOTIFIED_OPERATORS = (
 
 
 def _schedule_operator_notifications(session: Session, context: Context, event: ev.MessagePosted) -> None:
-    conversation = session.get(Conversation, event.conversation_id)
-    assert conversation is not None
+    """One pending job per conversation; who gets it is decided when it is due (`notify_operators`)."""
     now = context.clock.now()
-    due = now + context.settings.notifications.operator_email_delay
-    for operator in operators_to_notify(session, conversation):
-        jobs.schedule(
-            session,
-            kind=NOTIFY_OPERATOR,
-            key=f"{NOTIFY_OPERATOR}:{conversation.id}:{operator.id}",
-            due_at=due,
-            now=now,
-            payload={"conversation_id": conversation.id, "operator_id": operator.id},
-        )
+    jobs.schedule(
+        session,
+        kind=NOTIFY_OPERATOR,
+        key=f"{NOTIFY_OPERATOR}:{event.conversation_id}",
+        due_at=now + context.settings.notifications.operator_email_delay,
+        now=now,
+        payload={"conversation_id": event.conversation_id},
+    )
 
 
 def _schedule_visitor_email(session: Session, context: Context, event: ev.MessagePosted) -> None:
@@ -92,21 +96,72 @@ def _schedule_visitor_email(session: Session, context: Context, event: ev.Messag
     )
 
 
-def notify_operator(session: Session, context: Context, job: Job) -> None:
-    conversation = session.get(Conversation, job.payload["conversation_id"])
-    operator = session.get(Operator, job.payload["operator_id"])
-    if conversation is None or operator is None or not operator.active or not operator.notify_email:
-        return
+def notify_operators(session: Session, context: Context, job: Job) -> None:
+    """Whoever should hear about the conversation now: its assignee at this moment, or everyone when it
+    has none (a dialog assigned or handed over since the message follows its new owner); an operator who
+    has read it in the meantime is skipped. Other conversations' notifications due within one delay are
+    taken over by this job, so each operator gets one email per burst: the conversation alone, or one
+    digest listing them all. Jobs queued by older versions name one operator: they are treated the same
+    way, and the later ones find everything already emailed."""
+    burst = dict.fromkeys([int(job.payload["conversation_id"]), *_take_burst(session, context, job)])
+    conversations = [found for found in (session.get(Conversation, cid) for cid in burst) if found]
+    for operator, theirs in _recipients(session, conversations):
+        waiting = [found for found in (_unread_for(session, operator, c) for c in theirs) if found]
+        if len(waiting) == 1:
+            _send_notification(session, context, operator, waiting[0])
+        elif waiting:
+            digest.send_digest(session, context, operator, waiting)
+
+
+def _recipients(
+    session: Session, conversations: list[Conversation]
+) -> list[tuple[Operator, list[Conversation]]]:
+    found: dict[int, tuple[Operator, list[Conversation]]] = {}
+    for conversation in conversations:
+        for operator in operators_to_notify(session, conversation):
+            found.setdefault(operator.id or 0, (operator, []))[1].append(conversation)
+    return list(found.values())
+
+
+def _take_burst(session: Session, context: Context, job: Job) -> list[int]:
+    """The other operator notifications pending within one delay from now, taken over (and marked
+    done) by this job; rows another worker holds are left to it."""
+    horizon = context.clock.now() + context.settings.notifications.operator_email_delay
+    query = (
+        select(Job)
+        .where(
+            col(Job.kind) == NOTIFY_OPERATOR,
+            col(Job.status) == JobStatus.PENDING,
+            col(Job.id) != job.id,
+            col(Job.due_at) <= horizon,
+        )
+        .order_by(col(Job.id))
+        .limit(digest.MAX_CONVERSATIONS - 1)
+        .with_for_update(skip_locked=True)
+    )
+    taken = list(session.exec(query))
+    for other in taken:
+        other.status = JobStatus.DONE
+        session.add(other)
+    return [int(other.payload["conversation_id"]) for other in taken]
+
+
+def _unread_for(session: Session, operator: Operator, conversation: Conversation) -> digest.Waiting | None:
     mark = session.get(ReadMark, (operator.id, conversation.id)) or ReadMark(
         operator_id=operator.id or 0, conversation_id=conversation.id or 0
     )
     after = max(mark.last_read_message_id, mark.last_emailed_message_id)
     unread = _messages(session, conversation, after, authors=(AuthorKind.VISITOR,))
-    if not unread:
-        return
+    return digest.Waiting(conversation, mark, unread) if unread else None
+
+
+def _send_notification(
+    session: Session, context: Context, operator: Operator, waiting: digest.Waiting
+) -> None:
+    conversation, mark, unread = waiting.conversation, waiting.mark, waiting.unread
     contact = session.get(Contact, conversation.contact_id)
     assert contact is not None
-    history = _messages(session, conversation, 0, authors=None)[-HISTORY:]
+    history = _last_messages(session, conversation, HISTORY)
     operators = {o.id or 0: o for o in session.exec(select(Operator))}
     language = language_or_default(operator.language, context.settings.site.language)
     inbox_url = f"{context.settings.site.base_url.rstrip('/')}/inbox/{conversation.id}"
@@ -126,8 +181,15 @@ def notify_operator(session: Session, context: Context, job: Job) -> None:
             "conversation": conversation,
             "contact": contact,
             "contact_label": contact_label(contact),
-            "new_messages": [message_view(m, operators, files.get(m.id or 0, [])) for m in unread],
-            "history": [message_view(m, operators) for m in history if m.id not in {u.id for u in unread}],
+            "new_messages": [
+                message_view(m, operators, files.get(m.id or 0, []), quote_limit=MAX_QUOTED_TEXT)
+                for m in unread
+            ],
+            "history": [
+                message_view(m, operators, quote_limit=MAX_QUOTED_TEXT)
+                for m in history
+                if m.id not in {u.id for u in unread}
+            ],
             "inbox_url": inbox_url,
         },
         message_ids=[m.id or 0 for m in unread],
@@ -201,6 +263,17 @@ def tell_operator_of_refusal(
     )
 
 
+def _last_messages(session: Session, conversation: Conversation, count: int) -> list[Message]:
+    """The newest `count` messages (notes excepted), oldest first: loaded alone, however long the thread."""
+    query = (
+        select(Message)
+        .where(Message.conversation_id == conversation.id, col(Message.is_note).is_(False))
+        .order_by(col(Message.id).desc())
+        .limit(count)
+    )
+    return list(reversed(session.exec(query).all()))
+
+
 def _messages(
     session: Session, conversation: Conversation, after: int, authors: tuple[str, ...] | None
 ) -> list[Message]:
@@ -213,7 +286,7 @@ def _messages(
 
 
 JOB_HANDLERS = {
-    NOTIFY_OPERATOR: notify_operator,
+    NOTIFY_OPERATOR: notify_operators,
     NOTIFY_VISITOR: notify_visitor,
     autoreplies.CHECK_NO_REPLY: autoreplies.check_no_operator_reply,
 }

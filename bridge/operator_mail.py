@@ -6,6 +6,7 @@ by email and nothing reaches the visitor.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from sqlmodel import Session, select
@@ -17,6 +18,7 @@ from chatcore.errors import DomainError
 from chatcore.models import Conversation, Operator
 from chatcore.reply_commands import Command, parse_commands
 from chatcore.services import Desk, NewMessage
+from inbound.dkim_check import check_dkim, publishes_dkim
 
 
 def apply_operator_reply(
@@ -28,13 +30,16 @@ def apply_operator_reply(
     new: NewMessage,
     *,
     tell: bool = True,
+    commands_refused: Callable[[], str | None] | None = None,
 ) -> list[ev.Event] | None:
     """The events of the commands and the posted text; None when refused (and with `tell`, the operator
-    is told why)."""
+    is told why). `commands_refused` says why commands may not run from this mail, if they may not."""
     parsed = parse_commands(new.text)
-    if parsed.problems:
+    refusal = commands_refused() if parsed.commands and commands_refused is not None else None
+    problems = [*parsed.problems, *([refusal] if refusal else [])]
+    if problems:
         if tell:
-            _refuse(session, context, operator, conversation, "; ".join(parsed.problems))
+            _refuse(session, context, operator, conversation, "; ".join(problems))
         return None
     savepoint = session.begin_nested()
     try:
@@ -52,6 +57,28 @@ def apply_operator_reply(
             _refuse(session, context, operator, conversation, str(refusal))
         return None
     return events
+
+
+def dkim_for_commands(context: Context, raw: bytes, sender: str) -> Callable[[], str | None]:
+    """Commands change a conversation for everyone, so a forged From must not run them: when the
+    sender's domain publishes DKIM keys, commands need a signature that verifies for that domain.
+    (With `require_dkim_for_operators` every operator reply was checked at routing already.)"""
+
+    def refusal() -> str | None:
+        if context.settings.mail.require_dkim_for_operators:
+            return None
+        domain = sender.rpartition("@")[2].lower()
+        if not (context.dkim_probe or publishes_dkim)(domain):
+            return None
+        verdict = check_dkim(raw, domain, context.dkim_dns)
+        if verdict.passed:
+            return None
+        return (
+            f"email commands need a DKIM signature that verifies, as {domain} publishes DKIM keys: "
+            f"{verdict.reason}"
+        )
+
+    return refusal
 
 
 def _files_to_post(new: NewMessage) -> bool:

@@ -1,32 +1,38 @@
 """The inbound pipeline: parse → classify → clean → dedupe → route → store → react.
 
 Each step takes and returns one frozen `Item`. Everything about one spool item commits in one
-transaction together with "item done"; any failure quarantines the item with its reason.
+transaction together with "item done". A failure that may pass (a DNS timeout, a full disk, a database
+that went away) defers the item: it stays pending with a due time and the reason, and is tried again
+with backoff until RETRY_FOR has passed; any other failure quarantines it with its reason. Pending
+items are taken in the order the spool acknowledged them (their id order).
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, or_, update
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from bridge import notifications
 from bridge.blobs import BlobStore
 from bridge.bounces import record_bounce, sender_wrote_again
-from bridge.claims import lock_due
 from bridge.context import Context
 from bridge.db import begin_batch, transaction
 from bridge.inbound_store import is_imported
 from bridge.mailer import remember_message_id
-from bridge.operator_mail import apply_operator_reply
-from bridge.routing import OperatorProof, Rejected, Route, RouteKind, route
+from bridge.operator_mail import apply_operator_reply, dkim_for_commands
+from bridge.routing import OperatorProof, Rejected, Route, RouteKind, TryLater, route
+from bridge.thread_join import join_into, remember_references
 from chatcore import events as ev
 from chatcore.files import NewAttachment
+from chatcore.identity import verified_contact
 from chatcore.models import (
     Contact,
     Conversation,
@@ -35,14 +41,19 @@ from chatcore.models import (
     Source,
     SpoolItem,
     SpoolStatus,
+    UTCDateTime,
 )
 from chatcore.services import Desk, NewMessage
+from chatcore.sizes import MAX_STORED_HTML, MAX_STORED_TEXT, shortened
 from inbound.classify import Classification, MailKind, classify
 from inbound.clean import CleanedReply, clean_reply
 from inbound.parse import MailRejected, ParsedMail, ParseLimits, parse_mail
 
 log = logging.getLogger(__name__)
 BATCH = 20  # spool items claimed and committed together
+RETRY_FOR = timedelta(hours=24)  # a mail that keeps failing for a temporary reason is quarantined after
+FIRST_RETRY = timedelta(minutes=1)
+LAST_RETRY = timedelta(hours=1)  # the backoff doubles up to this
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,15 @@ class Item:
 class Step:
     name: str
     run: Callable[[Item, Session, Context], Item]
+
+
+class Deferred(Exception):
+    """The item is tried again later: the reason may pass."""
+
+    def __init__(self, step: str, reason: str) -> None:
+        super().__init__(f"{step}: {reason}")
+        self.step = step
+        self.reason = reason
 
 
 class Quarantined(Exception):
@@ -127,6 +147,8 @@ def route_mail(item: Item, session: Session, context: Context) -> Item:
         raw=item.raw,
         require_dkim=context.settings.mail.require_dkim_for_operators,
         dnsfunc=context.dkim_dns,
+        now=context.clock.now(),
+        max_age=None if item.quiet else context.settings.mail.operator_reply_max_age,
     )
     try:
         found = route(
@@ -134,6 +156,8 @@ def route_mail(item: Item, session: Session, context: Context) -> Item:
         )
     except Rejected as exc:
         raise Quarantined("route", exc.reason, tell=exc) from exc
+    except TryLater as exc:
+        raise Deferred("route", exc.reason) from exc
     return replace(item, route=found)
 
 
@@ -196,11 +220,27 @@ def _lock_pending(
     session: Session, context: Context, limit: int, spool_id: int | None = None
 ) -> list[SpoolItem]:
     if spool_id is None:
-        now = context.clock.now()
-        due = col(SpoolItem.received_at)
-        return lock_due(session, SpoolItem, now=now, due_column=due, pending=SpoolStatus.PENDING, limit=limit)
+        params = {"pending": SpoolStatus.PENDING, "now": context.clock.now(), "limit": limit}
+        return list(session.exec(_DUE_IN_ORDER, params=params))
     query = select(SpoolItem).where(SpoolItem.id == spool_id, SpoolItem.status == SpoolStatus.PENDING)
     return list(session.exec(query.with_for_update(skip_locked=True)))
+
+
+# Acknowledged order is id order (the worker stores the spool's records in the order it wrote them);
+# received_at is a wall clock, which can step back or tie, so it does not order the queue.
+_DUE_IN_ORDER = (
+    select(SpoolItem)
+    .where(col(SpoolItem.status) == bindparam("pending"))
+    .where(
+        or_(
+            col(SpoolItem.next_attempt_at).is_(None),
+            col(SpoolItem.next_attempt_at) <= bindparam("now", type_=UTCDateTime()),
+        )
+    )
+    .order_by(col(SpoolItem.id))
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True)
+)
 
 
 def _process(context: Context, pick: Callable[[Session], list[SpoolItem]]) -> list[int]:
@@ -220,6 +260,8 @@ def _process(context: Context, pick: Callable[[Session], list[SpoolItem]]) -> li
         if len(taken) > 1:
             for spool_id in taken:
                 process_one(context, spool_id)
+        elif taken and is_temporary(exc):
+            _defer_alone(context, taken[0], f"{type(exc).__name__}: {exc}")
         elif taken:
             quarantine(context, taken[0], f"unexpected {type(exc).__name__}: {exc}")
     return taken
@@ -233,10 +275,29 @@ def _process_row(session: Session, context: Context, row: SpoolItem) -> None:
     except Quarantined as exc:
         session.expire_all()  # rows read before may hold values the savepoint took back
         _quarantine_row(session, context, row, f"{exc.step}: {exc.reason}", exc.tell)
-    except Exception as exc:  # a poison mail is set aside; the worker goes on
-        log.exception("spool item %s failed", spool_id)
+    except Deferred as exc:
         session.expire_all()
-        _quarantine_row(session, context, row, f"unexpected {type(exc).__name__}: {exc}")
+        _defer_row(session, context, row, f"{exc.step}: {exc.reason}")
+    except Exception as exc:
+        session.expire_all()
+        if is_temporary(exc):
+            log.warning("spool item %s failed for now: %s", spool_id, exc)
+            _defer_row(session, context, row, f"{type(exc).__name__}: {exc}")
+        else:  # a poison mail is set aside; the worker goes on
+            log.exception("spool item %s failed", spool_id)
+            _quarantine_row(session, context, row, f"unexpected {type(exc).__name__}: {exc}")
+
+
+# Failures that may pass by themselves: the database went away or is locked, a disk is full or failing.
+_TEMPORARY_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EAGAIN, errno.ENOMEM, errno.ETIMEDOUT}
+)
+
+
+def is_temporary(exc: BaseException) -> bool:
+    if isinstance(exc, OperationalError | TimeoutError):
+        return True
+    return isinstance(exc, OSError) and exc.errno in _TEMPORARY_ERRNOS
 
 
 def _run_steps(session: Session, context: Context, row: SpoolItem) -> None:
@@ -249,6 +310,9 @@ def _run_steps(session: Session, context: Context, row: SpoolItem) -> None:
     session.connection().execute(
         _MARK_PROCESSED, {"key": row.id, "status": status, "reason": item.outcome, "at": context.clock.now()}
     )
+    if row.deferred_since is not None:
+        row.deferred_since = row.next_attempt_at = None
+        session.add(row)
 
 
 _MARK_PROCESSED = (
@@ -265,6 +329,38 @@ def quarantine(context: Context, spool_id: int, reason: str, tell: Rejected | No
             _quarantine_row(session, context, row, reason, tell)
 
 
+def _defer_alone(context: Context, spool_id: int, reason: str) -> None:
+    try:
+        with transaction(context.engine) as session:
+            row = session.get(SpoolItem, spool_id)
+            if row is not None and row.status == SpoolStatus.PENDING:
+                _defer_row(session, context, row, reason)
+    except Exception as exc:
+        if not is_temporary(exc):
+            raise
+        # the database is still away: the item simply stays pending
+        log.exception("spool item %s stays pending", spool_id)
+
+
+def _defer_row(session: Session, context: Context, row: SpoolItem, reason: str) -> None:
+    """Keep the item pending, due again after a backoff; quarantine it once RETRY_FOR has passed."""
+    now = context.clock.now()
+    since = row.deferred_since or now
+    if now - since >= RETRY_FOR:
+        _quarantine_row(session, context, row, f"{reason} (still failing after {_hours(now - since)})")
+        return
+    row.attempts += 1
+    row.deferred_since = since
+    row.next_attempt_at = now + min(FIRST_RETRY * 2 ** (row.attempts - 1), LAST_RETRY)
+    row.reason = f"deferred: {reason}"[:2000]
+    session.add(row)
+    log.warning("spool item %s deferred until %s: %s", row.id, row.next_attempt_at, reason)
+
+
+def _hours(span: timedelta) -> str:
+    return f"{span.total_seconds() / 3600:.0f} h"
+
+
 def _quarantine_row(
     session: Session, context: Context, row: SpoolItem, reason: str, tell: Rejected | None = None
 ) -> None:
@@ -272,6 +368,7 @@ def _quarantine_row(
     may_tell = row.processed_at is None and not is_imported(row.source_key)
     row.status = SpoolStatus.QUARANTINED
     row.reason = reason[:2000]
+    row.deferred_since = row.next_attempt_at = None  # a retry starts a fresh deadline
     row.processed_at = context.clock.now()
     session.add(row)
     if may_tell and tell is not None and tell.notify_operator_id and tell.conversation_id:
@@ -279,6 +376,11 @@ def _quarantine_row(
             session, context, tell.notify_operator_id, tell.conversation_id, tell.reason
         )
     log.warning("spool item %s quarantined: %s", row.id, reason)
+
+
+def _truncated_marker(context: Context) -> str:
+    translations = context.catalogs.get(context.settings.site.language)
+    return translations.gettext("[Message truncated: the rest is in the original mail.]")
 
 
 def _store_message(item: Item, session: Session, context: Context, found: Route) -> Item:
@@ -289,9 +391,9 @@ def _store_message(item: Item, session: Session, context: Context, found: Route)
     if not (text or mail.html or mail.attachments):
         raise Quarantined("store", "the mail has no text, subject or attachment to show")
     new = NewMessage(
-        text=text,
+        text=shortened(text, MAX_STORED_TEXT, _truncated_marker(context)),
         source=Source.EMAIL,
-        html=mail.html,
+        html=mail.html if mail.html is None or len(mail.html) <= MAX_STORED_HTML else None,
         email_message_id=mail.message_id,
         from_address=mail.from_address,
         from_other_address=found.from_other_address,
@@ -310,14 +412,19 @@ def _store_message(item: Item, session: Session, context: Context, found: Route)
         operator = session.get(Operator, found.operator_id)
         assert operator is not None
         tell = not item.quiet
-        applied = apply_operator_reply(session, context, desk, conversation, operator, new, tell=tell)
+        check = None if item.quiet else dkim_for_commands(context, item.raw, mail.from_address)
+        applied = apply_operator_reply(
+            session, context, desk, conversation, operator, new, tell=tell, commands_refused=check
+        )
         if applied is None:
             told = "" if item.quiet else "; the operator was told why"
             return replace(item, outcome=f"operator reply refused{told}")
         events, thread_of = applied, operator.email
     else:
         conversation, events = _visitor_conversation(desk, session, mail, found)
+        events += join_into(session, context, desk, conversation, found.joins)
         events += desk.post_visitor_message(conversation, new)
+        remember_references(session, context, mail, conversation.id or 0)
         thread_of = mail.from_address
     if mail.message_id:
         remember_message_id(session, context, mail.message_id, conversation.id or 0, thread_of)
@@ -341,10 +448,16 @@ def _visitor_conversation(
 ) -> tuple[Conversation, list[ev.Event]]:
     if found.kind is RouteKind.VISITOR_REPLY:
         return desk.get_conversation(found.conversation_id or 0), []
-    contact = session.exec(_CONTACT_BY_EMAIL, params={"email": mail.from_address}).first()
+    # Only a verified address names a contact: one typed into the chat is a claim and never gets mail.
+    contact = verified_contact(session, mail.from_address)
     if contact is None:
+        address = mail.from_address or None
         contact = Contact(
-            name=mail.from_name, email=mail.from_address or None, first_seen=desk.now, last_seen=desk.now
+            name=mail.from_name,
+            email=address,
+            email_verified_at=desk.now if address else None,  # the mail came from it
+            first_seen=desk.now,
+            last_seen=desk.now,
         )
         session.add(contact)
         session.flush()
@@ -353,7 +466,6 @@ def _visitor_conversation(
 
 
 _ALL_OPERATORS = select(Operator)
-_CONTACT_BY_EMAIL = select(Contact).where(col(Contact.email) == bindparam("email"))
 
 
 def _store_files(context: Context, mail: ParsedMail) -> tuple[NewAttachment, ...]:

@@ -1,16 +1,21 @@
 """Where an inbound mail belongs and who wrote it. Order: token in a recipient, our Message-ID token
-in In-Reply-To/References, any stored Message-ID, else a new conversation for the sender."""
+in In-Reply-To/References, any stored Message-ID or thread reference, else a new conversation for the
+sender. A visitor mail whose thread spans several conversations of its contact joins them (`joins`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
+from bridge.thread_join import serialize_sender, thread_ids
 from bridge.tokens import Party, Token, TokenCodec
-from chatcore.models import Contact, Conversation, MessageId, Operator
+from chatcore.identity import is_verified
+from chatcore.merge import resolve
+from chatcore.models import Contact, Conversation, MessageId, Operator, ThreadReference
 from inbound.dkim_check import DnsFunc, check_dkim
 from inbound.parse import ParsedMail
 
@@ -34,13 +39,24 @@ class Rejected(Exception):
         self.conversation_id = conversation_id
 
 
+class TryLater(Exception):
+    """The mail cannot be placed now for a reason that may pass (a DNS timeout); it is tried again."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class OperatorProof:
-    """What an operator reply must prove beyond its sender address: a DKIM signature for its domain."""
+    """What an operator reply must prove beyond its sender address: a reply address young enough, and
+    (when required) a DKIM signature for its domain."""
 
     raw: bytes
     require_dkim: bool = False
     dnsfunc: DnsFunc | None = None  # None is dkimpy's own DNS lookup
+    now: datetime | None = None
+    max_age: timedelta | None = None  # None: reply addresses do not expire
 
 
 @dataclass(frozen=True)
@@ -52,6 +68,7 @@ class Route:
     outbox_id: int | None = None
     from_other_address: bool = False
     via: str = ""
+    joins: tuple[int, ...] = ()  # conversations of the same contact and thread, to join into this one
 
 
 def route(
@@ -66,6 +83,7 @@ def route(
     bounce = codec.from_addresses(recipients, mail_address, bounce=True)
     if bounce is not None:
         return Route(RouteKind.BOUNCE, outbox_id=bounce.party_id, via="bounce address")
+    serialize_sender(session, mail.from_address)
     token = codec.from_addresses(recipients, mail_address)
     if token is not None:
         return _by_token(session, token, mail, proof, via="reply address")
@@ -87,7 +105,7 @@ def route(
 def _by_token(
     session: Session, token: Token, mail: ParsedMail, proof: OperatorProof | None, via: str
 ) -> Route:
-    conversation = session.get(Conversation, token.conversation_id)
+    conversation = session.get(Conversation, resolve(session, token.conversation_id))
     if conversation is None:
         raise Rejected(f"the token names conversation {token.conversation_id}, which does not exist")
     if token.party is Party.OPERATOR:
@@ -101,10 +119,34 @@ def _by_token(
                 notify_operator_id=operator.id,
                 conversation_id=conversation.id,
             )
+        if proof is not None:
+            _require_fresh(proof, token, operator.id, conversation.id)
         if proof is not None and proof.require_dkim:
             _require_dkim(proof, mail, operator.id, conversation.id)
         return Route(RouteKind.OPERATOR_REPLY, conversation.id, operator_id=operator.id, via=via)
     return _as_visitor(session, conversation, mail, via=via)
+
+
+def _require_fresh(
+    proof: OperatorProof, token: Token, operator_id: int | None, conversation_id: int | None
+) -> None:
+    """A leaked reply address stops working: operator addresses expire after `max_age`."""
+    if proof.now is None or proof.max_age is None:
+        return
+    issued = token.issued_on()
+    days = proof.max_age.days
+    if issued is None:
+        why = "this reply address is from before reply addresses expired"
+    elif proof.now.date() - issued <= proof.max_age:
+        return
+    else:
+        why = f"this reply address was issued on {issued.isoformat()} and expired after {days} days"
+    raise Rejected(
+        f"{why}; reply to the latest email about this conversation (its reply address is current), "
+        "or answer in the inbox",
+        notify_operator_id=operator_id,
+        conversation_id=conversation_id,
+    )
 
 
 def _require_dkim(
@@ -112,28 +154,56 @@ def _require_dkim(
 ) -> None:
     sender_domain = mail.from_address.rpartition("@")[2]
     verdict = check_dkim(proof.raw, sender_domain, proof.dnsfunc)
+    if verdict.temporary:
+        raise TryLater(verdict.reason)
     if not verdict.passed:
         raise Rejected(verdict.reason, notify_operator_id=operator_id, conversation_id=conversation_id)
 
 
 def _as_visitor(session: Session, conversation: Conversation, mail: ParsedMail, via: str) -> Route:
     contact = session.get(Contact, conversation.contact_id)
-    known = (contact.email or "").lower() if contact else ""
+    # an address the visitor only claimed proves nothing
+    known = (contact.email or "").lower() if contact and is_verified(contact) else ""
+    thread = _same_contact(session, conversation, _thread_conversations(session, mail))
+    keeper, *joins = sorted({conversation.id or 0, *thread})
     return Route(
         RouteKind.VISITOR_REPLY,
-        conversation.id,
+        keeper,
         contact_id=conversation.contact_id,
         from_other_address=bool(known) and mail.from_address != known,
         via=via,
+        joins=tuple(joins),
     )
 
 
 def _known_conversation(session: Session, mail: ParsedMail) -> Conversation | None:
-    ids = [*mail.in_reply_to, *mail.references]
+    """The conversation of the newest stored Message-ID the mail names; else one whose mails named
+    the same ids, or named this mail's own id, before it arrived."""
+    named = [*mail.in_reply_to, *mail.references]
+    connection = session.connection()
+    found = connection.execute(_NEWEST_OF_IDS, {"ids": named}).scalar() if named else None
+    if found is None:
+        found = connection.execute(_REFERENCED_BY, {"ids": thread_ids(mail) or [""]}).scalar()
+    return session.get(Conversation, resolve(session, found)) if found is not None else None
+
+
+def _thread_conversations(session: Session, mail: ParsedMail) -> set[int]:
+    """Every conversation holding a mail this one names, or a mail that names the same ids or it."""
+    ids = thread_ids(mail)
     if not ids:
-        return None
-    conversation_id = session.connection().execute(_NEWEST_OF_IDS, {"ids": ids}).scalar()
-    return session.get(Conversation, conversation_id) if conversation_id is not None else None
+        return set()
+    connection = session.connection()
+    found = set(connection.execute(_HOLDING_IDS, {"ids": ids}).scalars())
+    found |= set(connection.execute(_REFERENCING_IDS, {"ids": ids}).scalars())
+    return {resolve(session, conversation_id) for conversation_id in found}
+
+
+def _same_contact(session: Session, conversation: Conversation, candidates: set[int]) -> set[int]:
+    others = candidates - {conversation.id or 0}
+    if not others:
+        return set()
+    rows = session.connection().execute(_CONTACTS_OF, {"ids": sorted(others)}).all()
+    return {row.id for row in rows if row.contact_id == conversation.contact_id}
 
 
 # Built once: building a statement costs more than running it.
@@ -141,4 +211,22 @@ _NEWEST_OF_IDS = (
     select(MessageId.conversation_id)
     .where(col(MessageId.message_id).in_(bindparam("ids", expanding=True)))
     .order_by(col(MessageId.created_at).desc())
+)
+_REFERENCED_BY = (
+    select(ThreadReference.conversation_id)
+    .where(col(ThreadReference.message_id).in_(bindparam("ids", expanding=True)))
+    .order_by(col(ThreadReference.created_at).desc())
+)
+_HOLDING_IDS = (
+    select(MessageId.conversation_id)
+    .where(col(MessageId.message_id).in_(bindparam("ids", expanding=True)))
+    .distinct()
+)
+_REFERENCING_IDS = (
+    select(ThreadReference.conversation_id)
+    .where(col(ThreadReference.message_id).in_(bindparam("ids", expanding=True)))
+    .distinct()
+)
+_CONTACTS_OF = select(col(Conversation.id), col(Conversation.contact_id)).where(
+    col(Conversation.id).in_(bindparam("ids", expanding=True))
 )

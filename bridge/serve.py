@@ -20,7 +20,9 @@ from pathlib import Path
 import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bridge import event_log
 from bridge.app import (
+    build_event_hub,
     build_spool_reader,
     build_spool_writer,
     build_transport,
@@ -31,6 +33,7 @@ from bridge.app import (
 from bridge.autoclose import close_inactive
 from bridge.context import Context
 from bridge.delivery import deliver_due
+from bridge.events import EventHub
 from bridge.inbound_store import DatabaseCursorStore, DatabaseSpoolSink, drain_file_spool
 from bridge.jobs import run_due_jobs
 from bridge.notifications import JOB_HANDLERS
@@ -139,17 +142,19 @@ def _stamp(path: Path) -> tuple[int, int] | None:
 
 async def _run_web(context: Context, stop: asyncio.Event) -> None:
     web = context.settings.web
+    hub = build_event_hub(context)
     config = uvicorn.Config(
-        build_web_app(context), host=web.host, port=web.port, log_level="warning", lifespan="off"
+        build_web_app(context, hub), host=web.host, port=web.port, log_level="warning", lifespan="off"
     )
     server = _QuietServer(config)
-    watcher = asyncio.create_task(_exit_when(stop, server))
+    watcher = asyncio.create_task(_exit_when(stop, server, hub))
     await server.serve()
     watcher.cancel()
 
 
-async def _exit_when(stop: asyncio.Event, server: uvicorn.Server) -> None:
+async def _exit_when(stop: asyncio.Event, server: uvicorn.Server, hub: EventHub) -> None:
     await stop.wait()
+    await hub.close()  # ends the open event streams, which uvicorn would otherwise wait for
     server.should_exit = True
 
 
@@ -256,7 +261,14 @@ def _start_scheduler(context: Context) -> AsyncIOScheduler:
         except Exception:
             log.exception("auto-close failed")
 
+    async def prune_events() -> None:
+        try:
+            await asyncio.to_thread(event_log.prune, context.engine)
+        except Exception:
+            log.exception("pruning the event log failed")
+
     scheduler.add_job(tick, "interval", seconds=1, max_instances=1, coalesce=True)
+    scheduler.add_job(prune_events, "interval", seconds=60, max_instances=1, coalesce=True)
     if context.settings.autoclose.after is not None:
         scheduler.add_job(close_quiet_dialogs, "interval", seconds=60, max_instances=1, coalesce=True)
     scheduler.start()

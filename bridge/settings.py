@@ -29,6 +29,28 @@ from outbound.dkim import DkimKeyError, check_private_key
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
 
+# Keys that appear in examples and tutorials: whoever has read them could forge sessions and tokens.
+PLACEHOLDER_KEYS = frozenset(
+    {"change-me", "changeme", "change_me", "secret", "secret-key", "your-secret-key", "replace-me", "xxx"}
+)
+MIN_KEY_BYTES = 32
+
+
+def weak_key_problem(key_name: str, value: str) -> str | None:
+    """One line saying why a signing key must not be used, or None when it may."""
+    if value.strip().lower() in PLACEHOLDER_KEYS:
+        return (
+            f'{key_name}: "{value}" is the example\'s placeholder, not a secret; '
+            "run `relaydesk init` to write a config with a random key"
+        )
+    if len(value.encode("utf-8")) < MIN_KEY_BYTES:
+        return (
+            f"{key_name}: is {len(value.encode('utf-8'))} bytes; use at least {MIN_KEY_BYTES} random bytes "
+            '(python3 -c "import secrets; print(secrets.token_urlsafe(32))")'
+        )
+    return None
+
+
 class SettingsError(Exception):
     """The config cannot be used; `problems` holds one line per problem."""
 
@@ -78,6 +100,16 @@ class MailSettings(BaseModel):
     address: str = "support@example.com"
     from_name: str = "Support"
     require_dkim_for_operators: StrictBool = False
+    operator_reply_max_age: timedelta = timedelta(days=30)  # an operator's reply address expires after this
+
+    _age = field_validator("operator_reply_max_age", mode="before")(classmethod(lambda cls, v: _duration(v)))
+
+    @field_validator("operator_reply_max_age")
+    @classmethod
+    def _at_least_a_day(cls, value: timedelta) -> timedelta:
+        if value < timedelta(days=1):
+            raise ValueError("must be at least 1d (reply addresses are dated by the day)")
+        return value
 
     @field_validator("address")
     @classmethod
@@ -236,6 +268,11 @@ class Settings(BaseModel):
     def _needs_secret(self) -> Settings:
         if not self.site.secret_key:
             raise ValueError("[site].secret_key: is empty; set it or secret_key_env")
+        problem = weak_key_problem("[site].secret_key", self.site.secret_key)
+        for index, key in enumerate(self.site.previous_secret_keys):
+            problem = problem or weak_key_problem(f"[site].previous_secret_keys[{index}]", key)
+        if problem:
+            raise ValueError(problem)
         return self
 
     def working_hours(self) -> WorkingHours:

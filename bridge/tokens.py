@@ -11,7 +11,8 @@ import hashlib
 import hmac
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 MAC_BYTES = 10  # 80 bits: forging one by guessing is out of reach at mail speeds
@@ -33,6 +34,23 @@ class Token:
     party: Party
     conversation_id: int
     party_id: int  # the operator's id, the contact's id, or the outbox row's id for bounces
+    issued_day: int | None = None  # days since 1970-01-01 UTC; operator tokens carry it to expire
+
+    def stamped(self, when: datetime) -> Token:
+        """This token with the day it is handed out (operator tokens only: theirs expire)."""
+        if self.party is not Party.OPERATOR or self.issued_day is not None:
+            return self
+        return replace(self, issued_day=day_number(when))
+
+    def issued_on(self) -> date | None:
+        return None if self.issued_day is None else _EPOCH + timedelta(days=self.issued_day)
+
+
+_EPOCH = date(1970, 1, 1)
+
+
+def day_number(when: datetime) -> int:
+    return (when.astimezone(UTC).date() - _EPOCH).days
 
 
 class TokenCodec:
@@ -45,6 +63,8 @@ class TokenCodec:
 
     def encode(self, token: Token) -> str:
         body = token.party.value.encode("ascii") + _varint(token.conversation_id) + _varint(token.party_id)
+        if token.issued_day is not None:
+            body += _varint(token.issued_day)
         return _b32(body + _mac(self._keys[0], body))
 
     def decode(self, text: str) -> Token | None:
@@ -145,6 +165,6 @@ def _unpack(body: bytes) -> Token | None:
         if not byte & 0x80:
             numbers.append(value)
             value = shift = 0
-    if len(numbers) != 2 or shift:
+    if len(numbers) not in (2, 3) or shift:
         return None
-    return Token(party, numbers[0], numbers[1])
+    return Token(party, numbers[0], numbers[1], numbers[2] if len(numbers) == 3 else None)

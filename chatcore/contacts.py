@@ -18,7 +18,8 @@ _ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\".]+(\.[^@\s<>,;\".]+)+$")
 
 
 def can_email(contact: Contact) -> bool:
-    return bool(contact.email) and contact.undeliverable_at is None
+    """Only a verified address is written to: a claimed one gets the confirmation mail and nothing else."""
+    return bool(contact.email) and contact.email_verified_at is not None and contact.undeliverable_at is None
 
 
 def mark_undeliverable(contact: Contact, reason: str, now: datetime) -> None:

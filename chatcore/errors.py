@@ -14,3 +14,20 @@ class ConfigError(ValueError):
 
 class DomainError(Exception):
     """An operation the domain refuses, with a reason fit to show a user."""
+
+
+class NotFound(DomainError):
+    """The thing asked for does not exist, or the asker may not know that it does."""
+
+
+class Forbidden(DomainError):
+    """The thing exists and the asker sees it, but may not change it."""
+
+
+class FieldError(DomainError):
+    """One field of a request is wrong; `field` names it as the request did."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(problem)
+        self.field = field
+        self.problem = problem

@@ -29,6 +29,7 @@ from chatcore.models import (
     Attachment,
     Contact,
     Conversation,
+    ConversationStatus,
     ConversationTag,
     Message,
     Operator,
@@ -400,6 +401,8 @@ def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if shape.status:
         where.append(col(Conversation.status) == bindparam("status", type_=String()))
+    else:  # "all" is open and closed: a conversation joined into another lives on only as a redirect
+        where.append(col(Conversation.status) != ConversationStatus.MERGED.value)
     if shape.assignee == "one":
         where.append(col(Conversation.assignee_id) == bindparam("assignee", type_=Integer()))
     elif shape.assignee == "none":

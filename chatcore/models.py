@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, UniqueConstraint, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -61,6 +61,7 @@ class Source(StrEnum):
 class ConversationStatus(StrEnum):
     OPEN = "open"
     CLOSED = "closed"
+    MERGED = "merged"  # joined into `merged_into_id`; kept so that old links and reply tokens lead there
 
 
 class Operator(SQLModel, table=True):
@@ -77,6 +78,8 @@ class Operator(SQLModel, table=True):
     notify_sound: bool = True
     notify_browser: bool = True
     created_at: datetime = _when()
+    # Signed into every web session; raising it ends them all (log out everywhere, password, deactivation).
+    session_version: int = 0
 
     def owns_address(self, address: str) -> bool:
         wanted = address.strip().lower()
@@ -84,6 +87,16 @@ class Operator(SQLModel, table=True):
 
 
 class Contact(SQLModel, table=True):
+    # One contact per verified address (stored case-folded); claimed, unverified addresses may repeat.
+    __table_args__ = (
+        Index(
+            "ux_contact_verified_email",
+            "email",
+            unique=True,
+            sqlite_where=text("email_verified_at IS NOT NULL"),
+            postgresql_where=text("email_verified_at IS NOT NULL"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     name: str = ""
     email: str | None = Field(default=None, index=True)
@@ -96,6 +109,8 @@ class Contact(SQLModel, table=True):
     last_seen: datetime = _when()
     undeliverable_at: datetime | None = _when(nullable=True)  # when mail to `email` last bounced for good
     undeliverable_reason: str = ""
+    # None: `email` is only a claim typed into the chat; set when mail came from it or the owner confirmed it
+    email_verified_at: datetime | None = _when(nullable=True)
 
 
 class ContactEvent(SQLModel, table=True):
@@ -132,6 +147,8 @@ class Conversation(SQLModel, table=True):
         default=None, sa_column=Column(UTCDateTime(), nullable=False, default=_same_as_created)
     )
     awaiting_reply: bool = False  # the contact wrote after the last operator reply (notes do not count)
+
+    merged_into_id: int | None = Field(default=None, foreign_key="conversation.id")
 
     # The list walks one of these in order; the trailing columns let the tab counts and the unread and
     # awaiting filters read the index alone. They change with the activity time, so cost no extra write.
@@ -196,6 +213,11 @@ class SavedReply(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     title: str
     text: str
+    # The author; null for replies older than authorship, which only admins edit.
+    owner_id: int | None = Field(default=None, foreign_key="operator.id", index=True)
+    shared: bool = True  # False: only the owner sees and uses it
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
 
 
 class ReadMark(SQLModel, table=True):
@@ -228,7 +250,11 @@ class SpoolItem(SQLModel, table=True):
     """One inbound mail exactly as it arrived; kept after processing and linked to its message."""
 
     # Pending mail is claimed oldest first: the index hands over a batch without sorting the backlog.
-    __table_args__ = (Index("ix_spoolitem_due", "status", "received_at", "id"),)
+    # Pending mail is taken in the order it was acknowledged (the spool's order, which is the id order).
+    __table_args__ = (
+        Index("ix_spoolitem_due", "status", "received_at", "id"),
+        Index("ix_spoolitem_pending", "status", "id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     source_key: str = Field(unique=True)
     raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
@@ -241,6 +267,8 @@ class SpoolItem(SQLModel, table=True):
     claimed_until: datetime | None = _when(nullable=True)
     received_at: datetime = _when()
     processed_at: datetime | None = _when(nullable=True)
+    next_attempt_at: datetime | None = _when(nullable=True)  # deferred after a temporary failure
+    deferred_since: datetime | None = _when(nullable=True)  # first temporary failure of this run
 
 
 class OutboxStatus(StrEnum):
@@ -269,6 +297,7 @@ class OutboxMail(SQLModel, table=True):
     claimed_until: datetime | None = _when(nullable=True)
     sent_at: datetime | None = _when(nullable=True)
     created_at: datetime = _when()
+    lease_token: str = ""  # who holds `claimed_until`: a send is recorded only by the lease's holder
 
 
 class JobStatus(StrEnum):
@@ -280,7 +309,17 @@ class JobStatus(StrEnum):
 class Job(SQLModel, table=True):
     """Timed work (delayed notifications, reply checks) kept in the database so restarts lose nothing."""
 
-    __table_args__ = (Index("ix_job_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_job_due", "status", "due_at"),
+        # one pending job per key, even when two transactions schedule it at once
+        Index(
+            "ux_job_pending_key",
+            "key",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     kind: str
     key: str = Field(index=True)
@@ -309,6 +348,39 @@ class ImapCursor(SQLModel, table=True):
     folder: str
     uidvalidity: int
     last_uid: int
+
+
+class ApiToken(SQLModel, table=True):
+    """A personal API token: only its SHA-256 is kept, so the token itself is shown once."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    operator_id: int = Field(foreign_key="operator.id", index=True)
+    name: str = ""
+    token_sha256: str = Field(unique=True, index=True)
+    created_at: datetime = _when()
+    last_used_at: datetime | None = _when(nullable=True)
+    revoked_at: datetime | None = _when(nullable=True)
+
+
+class EventLog(SQLModel, table=True):
+    """What changed, one row per committed event, written in the transaction of the change; pruned to
+    a bounded backlog. Streams in every process read it after the last id they have sent."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    type: str
+    conversation_id: int | None = None
+    payload: dict[str, Any] = _json(dict)
+    created_at: datetime = _when()
+
+
+class ThreadReference(SQLModel, table=True):
+    """A Message-ID that a mail of this conversation names (In-Reply-To, References) or that is its own,
+    kept even while no mail with that id has arrived: when it arrives, or another mail names the same
+    id, the two belong to one thread."""
+
+    message_id: str = Field(primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", primary_key=True, index=True)
+    created_at: datetime = _when()
 
 
 # Search (chatcore/search_index.py). The index over `terms` is per database and made by migration

@@ -233,6 +233,7 @@ _SQLITE = {
     "people": text(
         "SELECT conversation.id FROM searchperson_fts "
         "JOIN conversation ON conversation.contact_id = searchperson_fts.rowid "
+        "AND conversation.merged_into_id IS NULL "
         "WHERE searchperson_fts MATCH :q"
     ),
 }
@@ -250,6 +251,7 @@ _POSTGRES = {
     "people": text(
         "SELECT conversation.id FROM searchperson "
         "JOIN conversation ON conversation.contact_id = searchperson.id "
+        "AND conversation.merged_into_id IS NULL "
         "WHERE searchperson.vector @@ CAST(:q AS tsquery)"
     ),
 }

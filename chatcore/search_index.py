@@ -79,6 +79,26 @@ def index_message(
     _insert_texts(connection, [TextDoc(doc_id(conversation_id, ordinal), message_id, terms)])
 
 
+def move_conversation(connection: Connection, from_id: int, to_id: int) -> None:
+    """The texts of conversation `from_id` become texts of `to_id` (a join moved its messages there),
+    after the ones `to_id` has; the subject of `from_id` goes with them as a text of `to_id`."""
+    low = doc_id(from_id, 0)
+    moving = connection.execute(_TEXTS_IN, {"low": low, "high": low + ORDINAL_MASK}).all()
+    if not moving:
+        return
+    base = doc_id(to_id, 0)
+    last = connection.execute(_LAST_TEXT, {"low": base, "high": base + ORDINAL_MASK}).scalar()
+    first = (last - base + 1) if last is not None else 1
+    if _is_sqlite(connection):
+        connection.execute(_FTS_DELETE_TEXT, [{"id": row[0], "terms": row[2]} for row in moving])
+    connection.execute(_DELETE_TEXTS_IN, {"low": low, "high": low + ORDINAL_MASK})
+    docs = [
+        TextDoc(doc_id(to_id, first + n), message_id, terms.split())
+        for n, (_, message_id, terms) in enumerate(moving)
+    ]
+    _insert_texts(connection, docs)
+
+
 def index_person(connection: Connection, contact_id: int, terms: list[str]) -> None:
     """Put a contact's terms in place of what was indexed for it."""
     old = connection.execute(_PERSON_TERMS, {"id": contact_id}).scalar()
@@ -263,6 +283,11 @@ _INSERT_TEXT_POSTGRES = text(
     "VALUES (:id, :message_id, :terms, CAST(:vector AS tsvector))"
 )
 _FTS_INSERT_TEXT = text("INSERT INTO searchtext_fts (rowid, terms) VALUES (:id, :terms)")
+_TEXTS_IN = text("SELECT id, message_id, terms FROM searchtext WHERE id >= :low AND id <= :high ORDER BY id")
+_DELETE_TEXTS_IN = text("DELETE FROM searchtext WHERE id >= :low AND id <= :high")
+_FTS_DELETE_TEXT = text(
+    "INSERT INTO searchtext_fts (searchtext_fts, rowid, terms) VALUES ('delete', :id, :terms)"
+)
 _PERSON_TERMS = text("SELECT terms FROM searchperson WHERE id = :id")
 _DELETE_PERSON = text("DELETE FROM searchperson WHERE id = :id")
 _FTS_DELETE_PERSON = text(
@@ -274,9 +299,7 @@ _INSERT_PERSON_POSTGRES = text(
 )
 _FTS_INSERT_PERSON = text("INSERT INTO searchperson_fts (rowid, terms) VALUES (:id, :terms)")
 _SUBJECTS = text("SELECT id, subject FROM conversation WHERE subject <> '' ORDER BY id")
-_MESSAGES = text(
-    "SELECT id, conversation_id, text FROM message WHERE id > :after ORDER BY id LIMIT :limit"
-)
+_MESSAGES = text("SELECT id, conversation_id, text FROM message WHERE id > :after ORDER BY id LIMIT :limit")
 _ATTACHMENTS = text(
     "SELECT message_id, filename FROM attachment WHERE message_id >= :first AND message_id <= :last "
     "AND filename <> '' ORDER BY id"

@@ -16,7 +16,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from chatcore import events as ev
-from chatcore import search_index
+from chatcore import saved_replies, search_index
+from chatcore.contact_card import ContactChanges, apply_changes
 from chatcore.errors import DomainError
 from chatcore.files import NewAttachment, attachment_row
 from chatcore.models import (
@@ -28,6 +29,7 @@ from chatcore.models import (
     Message,
     Operator,
     ReadMark,
+    SavedReply,
     Source,
     Tag,
     UTCDateTime,
@@ -264,6 +266,50 @@ class Desk:
         found = self.session.exec(query.order_by(col(Message.id).desc()).limit(1)).first()
         return found or 0
 
+    def add_saved_reply(
+        self, operator: Operator, draft: saved_replies.ReplyDraft
+    ) -> tuple[SavedReply, list[ev.Event]]:
+        self._require_active(operator)
+        reply = SavedReply(
+            title=saved_replies.checked_title(draft.title),
+            text=saved_replies.checked_text(draft.text),
+            owner_id=_id(operator),
+            shared=draft.shared,
+            created_at=self.now,
+            updated_at=self.now,
+        )
+        self.session.add(reply)
+        self.session.flush()
+        return reply, [ev.SavedReplyChanged(_id(reply), _id(operator), "created")]
+
+    def change_saved_reply(
+        self, reply_id: int, operator: Operator, changes: saved_replies.ReplyChanges
+    ) -> tuple[SavedReply, list[ev.Event]]:
+        """NotFound when `operator` does not see the reply, Forbidden when they may not edit it."""
+        reply = saved_replies.editable_reply(self.session, operator, reply_id)
+        values = saved_replies.checked_changes(reply, operator, changes)
+        if not any(getattr(reply, name) != value for name, value in values.items()):
+            return reply, []
+        for name, value in values.items():
+            setattr(reply, name, value)
+        reply.updated_at = self.now
+        self.session.add(reply)
+        return reply, [ev.SavedReplyChanged(_id(reply), _id(operator), "updated")]
+
+    def delete_saved_reply(self, reply_id: int, operator: Operator) -> list[ev.Event]:
+        reply = saved_replies.editable_reply(self.session, operator, reply_id)
+        self.session.delete(reply)
+        return [ev.SavedReplyChanged(reply_id, _id(operator), "deleted")]
+
+    def edit_contact(self, contact: Contact, operator: Operator, changes: ContactChanges) -> list[ev.Event]:
+        """FieldError names the first bad field; then nothing has changed."""
+        self._require_active(operator)
+        changed = apply_changes(contact, changes)
+        self.session.add(contact)
+        if not changed:
+            return []
+        return [ev.ContactChanged(_id(contact), operator_id=_id(operator), fields=changed)]
+
     def _post(
         self,
         conversation: Conversation,
@@ -397,7 +443,7 @@ class Desk:
             raise DomainError(f"operator {operator.email} is deactivated")
 
 
-def _id(row: Contact | Conversation | Message | Operator | Tag) -> int:
+def _id(row: Contact | Conversation | Message | Operator | Tag | SavedReply) -> int:
     if row.id is None:
         raise DomainError(f"{type(row).__name__} has not been saved")
     return row.id

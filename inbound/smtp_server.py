@@ -16,6 +16,8 @@ from inbound.spool import SpoolWriter
 
 log = logging.getLogger(__name__)
 SPOOL_FAILED = "451 4.3.0 Temporary failure storing the message, please retry"
+MAX_RECIPIENTS = 100  # RFC 5321 asks servers to take at least 100; a sender with more sends again
+TOO_MANY_RECIPIENTS = "452 4.5.3 Too many recipients, send the rest in another transaction"
 
 
 @dataclass(frozen=True)
@@ -38,10 +40,17 @@ class Mailbox:
 class SpoolingHandler:
     """aiosmtpd handler: its hooks return the SMTP reply."""
 
-    def __init__(self, spool: SpoolWriter, mailbox: Mailbox, on_spooled: Callable[[], None] | None = None):
+    def __init__(
+        self,
+        spool: SpoolWriter,
+        mailbox: Mailbox,
+        on_spooled: Callable[[], None] | None = None,
+        max_recipients: int = MAX_RECIPIENTS,
+    ):
         self.spool = spool
         self.mailbox = mailbox
         self.on_spooled = on_spooled
+        self.max_recipients = max_recipients
 
     async def handle_EHLO(
         self, server: SMTP, session: Session, envelope: Envelope, hostname: str, responses: list[str]
@@ -53,6 +62,8 @@ class SpoolingHandler:
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
+        if len(envelope.rcpt_tos) >= self.max_recipients:
+            return TOO_MANY_RECIPIENTS
         reason = self.mailbox.rejects(address)
         if reason:
             return reason

@@ -19,7 +19,7 @@ from tests.support.databases import backends, database_url
 
 def make_settings(tmp_path: Path, url: str, **sections: dict[str, Any]) -> Settings:
     raw: dict[str, Any] = {
-        "site": {"secret_key": "test-secret", "base_url": "http://desk.test"},
+        "site": {"secret_key": "test-secret-0123456789abcdefghijklmnop", "base_url": "http://desk.test"},
         "database": {"url": url},
         "mail": {"address": "support@example.com"},
         "outbound": {"transport": "maildir", "maildir": str(tmp_path / "maildir")},

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
@@ -12,11 +13,41 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from webui import avatars, files, inbox, profile, widget
+from webui import (
+    api,
+    avatars,
+    desk_app,
+    event_stream,
+    files,
+    inbox,
+    login,
+    profile,
+    widget,
+    widget_stream,
+)
+from webui.api.errors import http_exception
+from webui.auth import SESSION_IDLE, PasswordWork
 from webui.deps import WebDeps
+from webui.limits import BodyLimits, RequestLimits
+from webui.login_throttle import LoginThrottle
+from webui.middleware import CsrfMiddleware
 from webui.pages import make_environment
+from webui.security_headers import SecurityHeaders
+from webui.uploads import MAX_FILES
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+SESSION_COOKIE = "rd_session"
+FORM_SLACK = 1024 * 1024  # a form's other fields and part headers around its files
+# Forms that answer a wrong CSRF token themselves, beside the form, keeping what was typed.
+SELF_CHECKED = (
+    login.login_submit,
+    login.logout,
+    inbox.reply_submit,
+    inbox.contact_email_submit,
+    profile.details_submit,
+    profile.password_submit,
+    profile.avatar_submit,
+)
 
 
 async def health(request: Request) -> Response:
@@ -28,22 +59,40 @@ def create_app(deps: WebDeps) -> Starlette:
         routes=[
             Route("/healthz", health),
             *widget.routes(),
+            *login.routes(),
+            *widget_stream.routes(),
+            *event_stream.routes(),
+            *desk_app.routes(),
             *inbox.routes(),
             *files.routes(),
             *profile.routes(),
             *avatars.routes(),
+            *api.routes(),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(RequestLimits, limits=BodyLimits.for_uploads(deps.max_file_size, MAX_FILES)),
             Middleware(
                 SessionMiddleware,
                 secret_key=deps.secret_key,
-                session_cookie="rd_session",
+                session_cookie=SESSION_COOKIE,
+                max_age=int(SESSION_IDLE.total_seconds()),  # re-signed on every response: an idle limit
                 same_site="lax",
                 https_only=deps.https_only,
-            )
+            ),
+            Middleware(
+                CsrfMiddleware,
+                session_cookie=SESSION_COOKIE,
+                max_form_size=deps.max_file_size * MAX_FILES + FORM_SLACK,
+                self_checked=SELF_CHECKED,
+            ),
         ],
+        exception_handlers={HTTPException: http_exception},
     )
     app.state.deps = deps
+    app.state.passwords = PasswordWork()
+    app.state.login_throttle = LoginThrottle()
+    app.state.widget_limits = widget.WidgetLimits.for_keys([deps.secret_key, *deps.previous_secret_keys])
     app.state.pages = make_environment(deps.templates_dir)
     return app

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from chatcore.clock import Clock
-from chatcore.events import Event
+from chatcore.events import Delivery, Event
 from webui.file_links import FileLinks
 
 
@@ -24,6 +24,19 @@ class BlobStorage(Protocol):
     def path_of(self, digest: str) -> Path: ...
 
     def read(self, digest: str) -> bytes: ...
+
+
+class EventSubscription(Protocol):
+    """One stream's place in the committed events (bridge.events.Subscription)."""
+
+    async def next(self, timeout: float) -> list[Delivery] | None:
+        """Deliveries to send; [] after `timeout` without any; None when the stream must end."""
+
+
+class EventFeed(Protocol):
+    """The process's event hub (bridge.events.EventHub)."""
+
+    def subscribe(self, after: int | None) -> EventSubscription: ...
 
 
 @dataclass(frozen=True)
@@ -50,3 +63,7 @@ class WebDeps:
     def read_session(self) -> Session:
         """A session for work that only reads; writes go through a session on `engine`."""
         return Session(self.read_engine or self.engine, expire_on_commit=False)
+
+    events: EventFeed | None = None  # the live streams' source; None: they answer 503
+    event_heartbeat: float = 15.0  # seconds between comment lines on an idle stream
+    previous_secret_keys: tuple[str, ...] = ()  # still accepted for signed values (key rotation)

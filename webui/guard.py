@@ -18,9 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from chatcore.models import Operator
-from webui.auth import operator_id
-from webui.deps import WebDeps
+from webui.auth import signed_in_operator
 
 AsyncHandler = Callable[[Request], Awaitable[Response]]
 SyncHandler = Callable[[Request], Response]
@@ -51,12 +49,8 @@ def operator_required(handler: SyncHandler | AsyncHandler) -> AsyncHandler:
 
 
 def _refusal(request: Request) -> Response | None:
-    deps: WebDeps = request.app.state.deps
-    ident = operator_id(request)
-    with deps.read_session() as session:
-        operator = session.get(Operator, ident) if ident else None
-    if operator is None or not operator.active:
-        request.session.pop("operator_id", None)
+    operator = signed_in_operator(request)
+    if operator is None:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
     request.state.operator = operator
     return None

@@ -11,12 +11,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from chatcore.contacts import change_email, checked_address, clear_undeliverable
+from chatcore.contacts import checked_address, clear_undeliverable
 from chatcore.errors import DomainError
+from chatcore.events import ContactChanged
 from chatcore.files import attachments_by_message, size_parts
+from chatcore.identity import verify_email
 from chatcore.models import Contact, Conversation, ConversationStatus, Message, Operator, ReadMark, Source
 from chatcore.services import Desk, NewMessage
-from webui.auth import csrf_ok, operator_id, verify_password
+from webui.auth import csrf_ok, signed_in_operator
 from webui.deps import WebDeps
 from webui.file_views import operator_views
 from webui.pages import render
@@ -28,9 +30,6 @@ Handler = Callable[[Request], Awaitable[Response]]
 def routes() -> list[Route]:
     return [
         Route("/", lambda request: _redirect("/inbox")),
-        Route("/login", login_page, methods=["GET"]),
-        Route("/login", login_submit, methods=["POST"]),
-        Route("/logout", logout, methods=["POST"]),
         Route("/inbox", inbox_page, methods=["GET"]),
         Route("/inbox/{conversation_id:int}", dialog_page, methods=["GET"]),
         Route("/inbox/{conversation_id:int}/reply", reply_submit, methods=["POST"]),
@@ -45,52 +44,13 @@ def _redirect(url: str) -> Response:
 def operator_required(handler: Handler) -> Handler:
     @wraps(handler)
     async def checked(request: Request) -> Response:
-        deps: WebDeps = request.app.state.deps
-        ident = operator_id(request)
-        with Session(deps.engine) as session:
-            operator = session.get(Operator, ident) if ident else None
-            if operator is None or not operator.active:
-                request.session.pop("operator_id", None)
-                return _redirect(f"/login?next={request.url.path}")
-            request.state.operator = operator
+        operator = signed_in_operator(request)
+        if operator is None:
+            return _redirect(f"/login?next={request.url.path}")
+        request.state.operator = operator
         return await handler(request)
 
     return checked
-
-
-async def login_page(request: Request) -> Response:
-    return render(
-        request, "login.html", {"email": "", "error": None, "next": request.query_params.get("next")}
-    )
-
-
-async def login_submit(request: Request) -> Response:
-    deps: WebDeps = request.app.state.deps
-    form = await request.form()
-    email = str(form.get("email", "")).strip().lower()
-    password = str(form.get("password", ""))
-    target = str(form.get("next") or "/inbox")
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/inbox"
-    if not csrf_ok(request, form.get("csrf")):
-        return render(request, "login.html", {"email": email, "error": "csrf", "next": target}, 400)
-    with Session(deps.engine) as session:
-        operator = session.exec(select(Operator).where(Operator.email == email)).first()
-        if operator is None or not operator.active or not verify_password(operator.password_hash, password):
-            return render(
-                request, "login.html", {"email": email, "error": "credentials", "next": target}, 401
-            )
-        request.session.clear()
-        request.session["operator_id"] = operator.id
-        request.session["language"] = operator.language or deps.language
-    return _redirect(target)
-
-
-async def logout(request: Request) -> Response:
-    form = await request.form()
-    if csrf_ok(request, form.get("csrf")):
-        request.session.clear()
-    return _redirect("/login")
 
 
 @operator_required
@@ -153,7 +113,7 @@ def _dialog(
         desk = Desk(session, deps.clock.now())
         operator_row = session.get(Operator, operator.id)
         assert operator_row is not None
-        desk.mark_read(conversation, operator_row)
+        deps.react(session, desk.mark_read(conversation, operator_row))
         session.commit()
         contact = session.get(Contact, conversation.contact_id)
         messages = list(
@@ -232,8 +192,9 @@ async def contact_email_submit(request: Request) -> Response:
         contact = session.get(Contact, conversation.contact_id) if conversation else None
         if contact is None:
             return render(request, "not_found.html", {}, 404)
-        change_email(contact, address)
+        contact = verify_email(session, contact, address, deps.clock.now())  # the operator vouches for it
         clear_undeliverable(contact)
         session.add(contact)
+        deps.react(session, [ContactChanged(contact.id or 0, conversation_id)])
         session.commit()
     return _redirect(f"/inbox/{conversation_id}")

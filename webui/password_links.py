@@ -1,8 +1,9 @@
-"""Set-password links: signed, valid for a limited time, and good for one password change.
+"""Set-password links: signed, valid for a limited time, and good for one visit.
 
 A link token is `<operator id>.<expiry, unix seconds>.<HMAC>`. The HMAC covers the operator's
-address and current password hash too, so setting a password (which changes the hash) spends every
-link issued before, and a link for a changed address is void.
+address, password hash and session version too. Following a link raises the session version
+(`spend`), which voids it and every link issued before; so does a new invitation, a new password and a
+changed address.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import hmac
 import re
 from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, col, update
 
 from chatcore.models import Operator
 
@@ -44,9 +46,31 @@ def operator_for(session: Session, secret: str, token: str, now: datetime) -> Op
     return operator
 
 
+def spend(session: Session, operator: Operator) -> bool:
+    """Void the link `operator` was found by (and all others, and the operator's sessions); False when
+    another request spent it first."""
+    version = operator.session_version
+    raised = session.execute(
+        update(Operator)
+        .where(col(Operator.id) == operator.id, col(Operator.session_version) == version)
+        .values(session_version=version + 1)
+    )
+    if raised.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    set_committed_value(operator, "session_version", version + 1)
+    return True
+
+
 def _mac(secret: str, operator: Operator, expires: int) -> str:
     signed = "\x00".join(
-        ("relaydesk-set-password", str(operator.id), str(expires), operator.email, operator.password_hash)
+        (
+            "relaydesk-set-password",
+            str(operator.id),
+            str(expires),
+            operator.email,
+            operator.password_hash,
+            str(operator.session_version),
+        )
     )
     digest = hmac.new(secret.encode("utf-8"), signed.encode("utf-8"), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode("ascii")[:_MAC_CHARS]

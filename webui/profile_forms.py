@@ -25,6 +25,8 @@ class Details:
     language: str
     alternates: tuple[str, ...]
     notify_email: bool
+    notify_sound: bool = True  # a short sound in the desk's pages on a new visitor message
+    notify_browser: bool = True  # a native browser notification for it
 
 
 def clean_name(raw: str) -> str:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -11,19 +12,48 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from chatcore.contacts import change_email
 from chatcore.errors import DomainError
-from chatcore.events import Event
+from chatcore.events import EmailClaimed, Event, MessagePosted
 from chatcore.files import attachments_by_message
+from chatcore.identity import claim_email
 from chatcore.models import AuthorKind, Contact, Conversation, ConversationStatus, Message, Operator, Source
 from chatcore.services import Desk, NewMessage
+from webui import email_confirm
 from webui.deps import WebDeps
 from webui.file_views import visitor_json
+from webui.limits import parse_json, row_id
 from webui.pages import render
+from webui.rate_limit import Rate, RateLimiter, retry_after_header
+from webui.visitor_ids import VisitorIds
 
 VISITOR_COOKIE = "rd_visitor"
 MAX_TEXT = 10_000
 _EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+
+
+# Per process (see webui/rate_limit.py). A visitor types a few lines a minute; a script sends thousands.
+PER_VISITOR = Rate(burst=20, per_second=20 / 60)
+PER_ADDRESS = Rate(burst=60, per_second=1.0)
+NEW_CHATS_PER_ADDRESS = Rate(burst=10, per_second=10 / 3600)
+
+
+@dataclass
+class WidgetLimits:
+    """What the widget API keeps between requests, held by the app (`app.state.widget_limits`)."""
+
+    ids: VisitorIds
+    per_visitor: RateLimiter
+    per_address: RateLimiter
+    starts: RateLimiter
+
+    @classmethod
+    def for_keys(cls, keys: Sequence[str]) -> WidgetLimits:
+        return cls(
+            VisitorIds(keys),
+            RateLimiter(PER_VISITOR),
+            RateLimiter(PER_ADDRESS),
+            RateLimiter(NEW_CHATS_PER_ADDRESS),
+        )
 
 
 def routes() -> list[Route]:
@@ -31,6 +61,7 @@ def routes() -> list[Route]:
         Route("/demo", demo_page),
         Route("/api/widget/messages", post_message, methods=["POST"]),
         Route("/api/widget/messages", list_messages, methods=["GET"]),
+        *email_confirm.routes(),
     ]
 
 
@@ -47,10 +78,16 @@ def _error(status: int, message: str, field: str | None = None) -> JSONResponse:
 
 async def post_message(request: Request) -> Response:
     deps: WebDeps = request.app.state.deps
+    limits: WidgetLimits = request.app.state.widget_limits
+    client = request.client.host if request.client else "unknown"
+    visitor_id = limits.ids.read(request.cookies.get(VISITOR_COOKIE))
+    wait = limits.per_address.take(client) or (limits.per_visitor.take(visitor_id) if visitor_id else 0.0)
+    if wait:
+        return _too_many(wait)
     if request.headers.get("content-type", "").split(";")[0] != "application/json":
         return _error(415, "send JSON with Content-Type: application/json")
     try:
-        body = await request.json()
+        body = parse_json(await request.body())
     except ValueError:
         return _error(400, "the body is not valid JSON")
     if not isinstance(body, dict):
@@ -64,22 +101,53 @@ async def post_message(request: Request) -> Response:
         return _error(422, f"a message can be at most {MAX_TEXT} characters", "text")
     if email and not _EMAIL.match(email):
         return _error(422, "this does not look like an email address", "email")
-    visitor_id = request.cookies.get(VISITOR_COOKIE) or secrets.token_urlsafe(24)
+    if visitor_id is None:  # none, or planted or altered: a fresh id, never the one the client chose
+        visitor_id = limits.ids.new()[0]
+        limits.per_visitor.take(visitor_id)  # its first message counts too
     with Session(deps.engine, expire_on_commit=False) as session:
         try:
-            message = _post(session, deps, visitor_id, text, name, email)
+            message = _post(session, deps, visitor_id, text, name, email, lambda: limits.starts.take(client))
             session.commit()
+        except _Limited as exc:
+            session.rollback()
+            return _too_many(exc.wait)
         except DomainError as exc:
             session.rollback()
             return _error(422, str(exc), "text")
     response = JSONResponse({"message": _message_json(message, {})}, status_code=201)
     response.set_cookie(
-        VISITOR_COOKIE, visitor_id, max_age=365 * 86400, httponly=True, samesite="lax", secure=deps.https_only
+        VISITOR_COOKIE,
+        limits.ids.cookie_value(visitor_id),
+        max_age=365 * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=deps.https_only,
     )
     return response
 
 
-def _post(session: Session, deps: WebDeps, visitor_id: str, text: str, name: str, email: str) -> Message:
+def _too_many(wait: float) -> JSONResponse:
+    response = _error(429, "too many messages at once; wait a moment and send again")
+    response.headers["Retry-After"] = retry_after_header(wait)
+    return response
+
+
+class _Limited(Exception):
+    def __init__(self, wait: float) -> None:
+        super().__init__(f"retry after {wait:.0f}s")
+        self.wait = wait
+
+
+def _post(
+    session: Session,
+    deps: WebDeps,
+    visitor_id: str,
+    text: str,
+    name: str,
+    email: str,
+    may_start: Callable[[], float],
+) -> Message:
+    """Post the visitor's message (starting a chat when there is none); returns that message."""
     now = deps.clock.now()
     desk = Desk(session, now)
     contact = session.exec(select(Contact).where(Contact.visitor_id == visitor_id)).first()
@@ -87,25 +155,32 @@ def _post(session: Session, deps: WebDeps, visitor_id: str, text: str, name: str
         contact = Contact(visitor_id=visitor_id, first_seen=now, last_seen=now, language=deps.language)
     contact.last_seen = now
     contact.name = name or contact.name
-    if email:
-        change_email(contact, email.lower())
+    claimed = bool(email) and claim_email(contact, email)  # a claim until its owner confirms it
     session.add(contact)
     session.flush()
     conversation = _current_conversation(session, contact)
-    events: list[Event] = []
+    events: list[Event] = [EmailClaimed(contact.id or 0, email)] if claimed else []
     if conversation is None:
-        conversation, events = desk.start_conversation(contact, Source.CHAT, text[:80])
-    events += desk.post_visitor_message(conversation, NewMessage(text=text, source=Source.CHAT))
+        wait = may_start()  # each new chat mails the operators: new chats per address are limited too
+        if wait:
+            raise _Limited(wait)
+        conversation, started = desk.start_conversation(contact, Source.CHAT, text[:80])
+        events += started
+    posted = desk.post_visitor_message(conversation, NewMessage(text=text, source=Source.CHAT))
+    events += posted
     deps.react(session, events)
-    message = session.exec(
-        select(Message).where(Message.conversation_id == conversation.id).order_by(col(Message.id).desc())
-    ).first()
+    # The visitor's own message, not the newest one (an autoreply posted by `react` comes after it).
+    own = next(e.message_id for e in posted if isinstance(e, MessagePosted))
+    message = session.get(Message, own)
     assert message is not None
     return message
 
 
 def _current_conversation(session: Session, contact: Contact) -> Conversation | None:
-    query = select(Conversation).where(Conversation.contact_id == contact.id)
+    """The chat this visitor started: never a conversation that came by mail to the same contact."""
+    query = select(Conversation).where(
+        Conversation.contact_id == contact.id, Conversation.channel == Source.CHAT
+    )
     ordered = query.order_by(
         (col(Conversation.status) == ConversationStatus.OPEN).desc(), col(Conversation.updated_at).desc()
     )
@@ -114,9 +189,10 @@ def _current_conversation(session: Session, contact: Contact) -> Conversation | 
 
 async def list_messages(request: Request) -> Response:
     deps: WebDeps = request.app.state.deps
-    visitor_id = request.cookies.get(VISITOR_COOKIE)
+    limits: WidgetLimits = request.app.state.widget_limits
+    visitor_id = limits.ids.read(request.cookies.get(VISITOR_COOKIE))  # a planted id reads nothing
     try:
-        after = int(request.query_params.get("after", "0"))
+        after = row_id(request.query_params.get("after", "0"))
     except ValueError:
         return _error(400, "after must be a message id")
     if not visitor_id:

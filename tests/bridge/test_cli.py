@@ -42,7 +42,8 @@ def config(tmp_path: Path, db_url: str) -> Path:
     """A config on the test database (SQLite, or PostgreSQL when configured)."""
     path = tmp_path / "config.toml"
     path.write_text(
-        f'[site]\nsecret_key = "k"\n[database]\nurl = "{db_url}"\n[outbound]\nmaildir = "out"\n',
+        f'[site]\nsecret_key = "k-0123456789abcdefghijklmnopqrstuvwxyz"\n'
+        f'[database]\nurl = "{db_url}"\n[outbound]\nmaildir = "out"\n',
         encoding="utf-8",
     )
     return path

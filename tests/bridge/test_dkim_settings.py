@@ -60,7 +60,7 @@ def test_the_command_exits_2_naming_the_key(tmp_path: Path) -> None:
     (tmp_path / "dkim.pem").write_text("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
     config = tmp_path / "config.toml"
     config.write_text(
-        '[site]\nsecret_key = "s"\n[database]\nurl = "sqlite:///var/x.db"\n'
+        '[site]\nsecret_key = "k-0123456789abcdefghijklmnopqrstuvwxyz"\n[database]\nurl = "sqlite:///var/x.db"\n'
         '[outbound]\ndkim_selector = "rd"\ndkim_key_file = "dkim.pem"\n',
         encoding="utf-8",
     )

@@ -55,7 +55,7 @@ OTHER = mail("third@example.net", "Invoice", "Where is my invoice?", "Tue, 10 Ma
 def config(tmp_path: Path, db_url: str) -> Path:
     path = tmp_path / "config.toml"
     path.write_text(
-        f'[site]\nsecret_key = "k"\n[database]\nurl = "{db_url}"\n'
+        f'[site]\nsecret_key = "k-0123456789abcdefghijklmnopqrstuvwxyz"\n[database]\nurl = "{db_url}"\n'
         f'[mail]\naddress = "support@example.com"\n[outbound]\nmaildir = "out"\n',
         encoding="utf-8",
     )
@@ -180,7 +180,7 @@ def test_import_is_quiet_no_notification_autoreply_or_email(
     with Session(engine) as session:
         add_operator(session, "olga@example.com", now=ManualClock().now(), name="Olga")
         session.commit()
-    codec = TokenCodec(["k"])
+    codec = TokenCodec(["k-0123456789abcdefghijklmnopqrstuvwxyz"])
     olga = codec.reply_address("support@example.com", Token(Party.OPERATOR, 1, 1))
     box = mailbox.mbox(tmp_path / "history.mbox", create=True)
     late = "Mon, 20 Mar 2026 09:00:00 +0300"

@@ -32,7 +32,7 @@ def site(tmp_path: Path, db_url: str) -> Path:
 def write_config(directory: Path, db_url: str, language: str) -> Path:
     path = directory / "config.toml"
     path.write_text(
-        f'[site]\nname = "Acme Help"\nsecret_key = "k"\nbase_url = "https://help.acme.test/"\n'
+        f'[site]\nname = "Acme Help"\nsecret_key = "k-0123456789abcdefghijklmnopqrstuvwxyz"\nbase_url = "https://help.acme.test/"\n'
         f'language = "{language}"\n[database]\nurl = "{db_url}"\n[outbound]\nmaildir = "out"\n',
         encoding="utf-8",
     )

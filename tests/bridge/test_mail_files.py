@@ -158,7 +158,8 @@ def test_files_from_a_visitor_email_are_named_in_the_operator_notification(
 def operator_reply(context: Context, conversation_id: int, operator_id: int, text: str) -> EmailMessage:
     mail = EmailMessage()
     mail["From"] = "Ольга <olga@example.com>"
-    mail["To"] = context.codec.reply_address(SUPPORT, Token(Party.OPERATOR, conversation_id, operator_id))
+    token = Token(Party.OPERATOR, conversation_id, operator_id).stamped(context.clock.now())
+    mail["To"] = context.codec.reply_address(SUPPORT, token)
     mail["Subject"] = "Re: Счёт"
     mail["Date"] = format_datetime(ManualClock().now())
     mail["Message-ID"] = make_msgid(domain="mail.example.com")

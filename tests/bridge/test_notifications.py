@@ -226,7 +226,7 @@ def test_reply_to_and_message_id_carry_the_right_token(
     mails = {recipient(m): m for m in outbox.tick()}
 
     expected = {
-        "ivan@example.com": Token(Party.OPERATOR, scene.conversation_id, scene.ivan),
+        "ivan@example.com": Token(Party.OPERATOR, scene.conversation_id, scene.ivan).stamped(clock.now()),
         "anna@example.org": Token(Party.VISITOR, scene.conversation_id, scene.contact_id),
     }
     assert set(mails) == set(expected)  # Olga replied, so she read it and is not told
@@ -287,3 +287,40 @@ def test_delivery_state_is_kept_on_the_message(
         assert "quiet@example.com" not in message.delivery
         assert session.get(Contact, scene.contact_id) is not None
         assert session.get(Conversation, scene.conversation_id) is not None
+
+
+def test_a_pending_notification_goes_to_whoever_is_assigned_when_it_is_sent(
+    context: Context, clock: ManualClock, outbox: SentMail
+) -> None:
+    scene = build_scene(context)
+    on_conversation(context, scene, "assign", scene.olga)
+    visitor_says(context, scene, "Hello?")
+    clock.advance(minutes=1)
+    on_conversation(context, scene, "assign", scene.ivan)  # Olga hands the dialog over before the email
+    clock.advance(minutes=1)
+    [mail] = outbox.tick()
+    assert recipient(mail) == "ivan@example.com"
+    assert "Hello?" in text_of(mail)
+
+
+def test_a_dialog_assigned_before_the_email_is_sent_is_no_longer_everyones(
+    context: Context, clock: ManualClock, outbox: SentMail
+) -> None:
+    scene = build_scene(context)
+    visitor_says(context, scene, "Anyone?")  # unassigned: everyone with email on would hear
+    clock.advance(minutes=1)
+    on_conversation(context, scene, "assign", scene.olga)
+    clock.advance(minutes=1)
+    assert [recipient(m) for m in outbox.tick()] == ["olga@example.com"]
+
+
+def test_the_new_assignee_who_already_read_the_dialog_gets_no_email(
+    context: Context, clock: ManualClock, outbox: SentMail
+) -> None:
+    scene = build_scene(context)
+    on_conversation(context, scene, "assign", scene.olga)
+    visitor_says(context, scene, "Hello?")
+    on_conversation(context, scene, "read", scene.ivan)
+    on_conversation(context, scene, "assign", scene.ivan)
+    clock.advance(minutes=2)
+    assert outbox.tick() == []

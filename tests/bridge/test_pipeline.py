@@ -80,7 +80,7 @@ def spool(context: Context, key: str) -> SpoolItem:
 
 def operator_address(context: Context, scene: Scene) -> str:
     return context.codec.reply_address(
-        SUPPORT, Token(Party.OPERATOR, scene.conversation_id, scene.operator_id)
+        SUPPORT, Token(Party.OPERATOR, scene.conversation_id, scene.operator_id).stamped(context.clock.now())
     )
 
 
@@ -129,7 +129,9 @@ def test_a_tampered_token_is_quarantined_even_beside_a_valid_message_id(
     context: Context, scene: Scene
 ) -> None:
     ours = context.codec.message_id(
-        Token(Party.OPERATOR, scene.conversation_id, scene.operator_id), "a", "example.com"
+        Token(Party.OPERATOR, scene.conversation_id, scene.operator_id).stamped(context.clock.now()),
+        "a",
+        "example.com",
     )
     local, domain = operator_address(context, scene).split("@")
     tampered = f"{local[:-1]}{'a' if local[-1] != 'a' else 'b'}@{domain}"
@@ -158,7 +160,9 @@ def test_reply_with_only_our_message_id_routes(context: Context, scene: Scene) -
 
 def test_operator_token_in_message_id_still_checks_the_sender(context: Context, scene: Scene) -> None:
     ours = context.codec.message_id(
-        Token(Party.OPERATOR, scene.conversation_id, scene.operator_id), "a", "example.com"
+        Token(Party.OPERATOR, scene.conversation_id, scene.operator_id).stamped(context.clock.now()),
+        "a",
+        "example.com",
     )
     deliver(context, mail("mallory@evil.test", SUPPORT, "hi", References=f"<{ours}>"), "k1")
     assert messages(context) == []

@@ -31,7 +31,10 @@ def test_show_gives_the_reason_and_the_mime_defects(
     tmp_path: Path, db_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = tmp_path / "config.toml"
-    config.write_text(f'[site]\nsecret_key = "k"\n[database]\nurl = "{db_url}"\n', encoding="utf-8")
+    config.write_text(
+        f'[site]\nsecret_key = "k-0123456789abcdefghijklmnopqrstuvwxyz"\n[database]\nurl = "{db_url}"\n',
+        encoding="utf-8",
+    )
     assert main(["--config", str(config), "migrate"]) == 0
     context = build_context(make_settings(tmp_path, db_url))
     store_raw(context, "deep", too_deep_and_broken(20), None, [])

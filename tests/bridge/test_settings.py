@@ -12,6 +12,9 @@ from pydantic import ValidationError
 from bridge.cli import EXAMPLE_CONFIG, main
 from bridge.settings import Settings, SettingsError, load_settings, settings_from_mapping
 
+KEY = "k-0123456789abcdefghijklmnopqrstuvwxyz"  # 32+ bytes: shorter keys are refused
+OLD_KEY = "old-0123456789abcdefghijklmnopqrstuvwxyz"
+
 
 def problems_of(raw: dict[str, Any], env: dict[str, str] | None = None) -> list[str]:
     with pytest.raises(SettingsError) as caught:
@@ -24,11 +27,11 @@ def problems_of(raw: dict[str, Any], env: dict[str, str] | None = None) -> list[
 
 
 def with_secret(**sections: Any) -> dict[str, Any]:
-    return {"site": {"secret_key": "k"}, **sections}
+    return {"site": {"secret_key": KEY}, **sections}
 
 
 def test_defaults_need_only_a_secret() -> None:
-    settings = settings_from_mapping({"site": {"secret_key": "k"}}, {})
+    settings = settings_from_mapping({"site": {"secret_key": KEY}}, {})
     assert settings.site.language == "en"
     assert settings.web.host == "127.0.0.1"
     assert settings.web.port == 8000
@@ -48,8 +51,10 @@ def test_defaults_need_only_a_secret() -> None:
     assert settings.uploads.email_attach_max == 512 * 1024
 
 
-def test_the_shipped_example_config_is_valid_and_matches_the_defaults() -> None:
-    settings = load_settings(EXAMPLE_CONFIG, {})
+def test_the_shipped_example_config_is_valid_and_matches_the_defaults(tmp_path: Path) -> None:
+    copy = tmp_path / "config.toml"
+    copy.write_text(EXAMPLE_CONFIG.read_text(encoding="utf-8").replace('"change-me"', f'"{KEY}"'))
+    settings = load_settings(copy, {})
     defaults = settings_from_mapping({"site": {"secret_key": settings.site.secret_key}}, {})
     assert settings.model_dump(exclude={"base_dir"}) == defaults.model_dump(exclude={"base_dir"})
 
@@ -83,7 +88,7 @@ def test_settings_are_frozen() -> None:
 def test_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
     config = tmp_path / "etc" / "config.toml"
     config.parent.mkdir()
-    config.write_text('[site]\nsecret_key = "k"\n', encoding="utf-8")
+    config.write_text('[site]\nsecret_key = "k-0123456789abcdefghijklmnopqrstuvwxyz"\n', encoding="utf-8")
     settings = load_settings(config, {})
     assert settings.path(settings.outbound.maildir) == config.parent / "var" / "outbox-maildir"
 
@@ -101,7 +106,7 @@ def test_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
             "[[inbound.imap]][0].fodler: unknown key",
         ),
         (with_secret(inbound={"imap": [{"host": "h"}]}), "[[inbound.imap]][0].username: is required"),
-        (with_secret(site={"secret_key": "k", "language": "de"}), "[site].language: must be one of"),
+        (with_secret(site={"secret_key": KEY, "language": "de"}), "[site].language: must be one of"),
         (with_secret(widget={"mode": "loud"}), "[widget].mode: must be one of"),
         (
             with_secret(notifications={"operator_email_delay": "5 minutes"}),
@@ -156,13 +161,13 @@ def test_a_value_with_a_line_break_still_gives_one_line(raw: dict[str, Any]) -> 
 
 
 def test_secret_from_the_environment() -> None:
-    settings = settings_from_mapping({"site": {"secret_key_env": "RD_SECRET"}}, {"RD_SECRET": "from-env"})
-    assert settings.site.secret_key == "from-env"
+    settings = settings_from_mapping({"site": {"secret_key_env": "RD_SECRET"}}, {"RD_SECRET": KEY})
+    assert settings.site.secret_key == KEY
 
 
 def test_previous_keys_follow_the_signing_key() -> None:
-    settings = settings_from_mapping({"site": {"secret_key": "new", "previous_secret_keys": ["old"]}}, {})
-    assert settings.site.secret_keys == ("new", "old")
+    settings = settings_from_mapping({"site": {"secret_key": KEY, "previous_secret_keys": [OLD_KEY]}}, {})
+    assert settings.site.secret_keys == (KEY, OLD_KEY)
 
 
 def test_missing_environment_variable_is_named() -> None:
@@ -197,7 +202,7 @@ def test_missing_file_and_bad_toml_are_one_line(tmp_path: Path) -> None:
     ]
 
     broken = tmp_path / "broken.toml"
-    broken.write_text("[site\nsecret_key = 'k'\n", encoding="utf-8")
+    broken.write_text("[site\nsecret_key = 'k-0123456789abcdefghijklmnopqrstuvwxyz'\n", encoding="utf-8")
     with pytest.raises(SettingsError) as bad:
         load_settings(broken, {})
     [problem] = bad.value.problems
@@ -210,7 +215,8 @@ def test_cli_prints_one_line_per_problem_and_exits_2(
 ) -> None:
     config = tmp_path / "config.toml"
     config.write_text(
-        '[site]\nsecret_key = "k"\n[outbound]\nport = "abc"\n[notifications]\noperator_email_delay = "soon"\n'
+        f'[site]\nsecret_key = "{KEY}"\n'
+        '[outbound]\nport = "abc"\n[notifications]\noperator_email_delay = "soon"\n'
         '[mail]\naddress = "nobody"\n',
         encoding="utf-8",
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -176,3 +178,12 @@ def test_an_unverified_reply_address_is_named(codec: TokenCodec) -> None:
     altered_bounce = f"{bounce_local[:-1]}{'a' if bounce_local[-1] != 'a' else 'b'}@{domain}"
     assert codec.from_addresses([altered_bounce], ADDRESS, bounce=True) is None
     assert codec.unverified_reply_address([altered_bounce], ADDRESS) is None, "bounces are not replies"
+
+
+def test_operator_tokens_carry_the_day_they_were_handed_out(codec: TokenCodec) -> None:
+    when = datetime(2026, 12, 7, 23, 59, tzinfo=UTC)
+    stamped = Token(Party.OPERATOR, 8, 1).stamped(when)
+    assert codec.decode(codec.encode(stamped)) == stamped
+    assert stamped.issued_on() == date(2026, 12, 7)
+    assert Token(Party.VISITOR, 8, 1).stamped(when).issued_day is None, "only operator addresses expire"
+    assert codec.encode(stamped) != codec.encode(Token(Party.OPERATOR, 8, 1))

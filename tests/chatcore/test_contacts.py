@@ -14,7 +14,7 @@ NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
 def bounced(address: str = "anna@example.org") -> Contact:
-    contact = Contact(email=address)
+    contact = Contact(email=address, email_verified_at=NOW)
     mark_undeliverable(contact, "550 5.1.1 user\r\n   unknown " + "x" * 600, NOW)
     return contact
 
@@ -26,7 +26,8 @@ def test_a_mark_stops_email_and_keeps_a_short_one_line_reason() -> None:
     assert contact.undeliverable_reason.startswith("550 5.1.1 user unknown x")
     assert len(contact.undeliverable_reason) == 500
     assert not can_email(Contact(email=None))
-    assert can_email(Contact(email="anna@example.org"))
+    assert can_email(Contact(email="anna@example.org", email_verified_at=NOW))
+    assert not can_email(Contact(email="anna@example.org")), "a claimed address is not written to"
 
 
 def test_another_address_clears_the_mark_the_same_one_does_not() -> None:

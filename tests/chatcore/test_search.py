@@ -23,6 +23,7 @@ from chatcore import search, search_index
 from chatcore.errors import DomainError
 from chatcore.files import NewAttachment
 from chatcore.inbox import InboxFilter, InboxPage, item_to_json, list_conversations
+from chatcore.merge import join_conversations
 from chatcore.models import Contact, Conversation, Operator
 from chatcore.search import excerpt, parse_query, search_conversations
 from chatcore.search_terms import tokens
@@ -458,3 +459,19 @@ def test_search_runs_in_a_read_only_transaction(desks: dict[str, Desk_], backend
         hits = search_conversations(session, "payment")
     assert [item.id for item in page.items] == [hit.conversation_id for hit in hits]
     assert hits
+
+
+def test_a_joined_conversation_is_found_in_the_one_it_was_joined_into(engine: Engine) -> None:
+    with transaction(engine) as session:
+        contact = add_contact(session, now=START, name="Роза Ветрова")
+        keeper, _ = Desk(session, START).start_conversation(contact, "email", "Кресло")
+        Desk(session, START).post_visitor_message(keeper, NewMessage(text="кресло скрипит"))
+        joined, _ = Desk(session, START).start_conversation(contact, "email", "Re: Кресло")
+        Desk(session, START).post_visitor_message(joined, NewMessage(text="и подлокотник шатается"))
+        join_conversations(session, START, keeper, joined, "joined")
+        Desk(session, START).post_visitor_message(keeper, NewMessage(text="жду мастера"))
+    assert _found(engine, "подлокотник") == [keeper.id]
+    assert _found(engine, "Ветрова") == [keeper.id], "not the empty conversation left behind"
+    assert _found(engine, "мастер скрипит подлокотник") == [keeper.id]
+    with engine.connect() as connection:
+        assert search_index.is_current(connection)

@@ -63,11 +63,15 @@ def test_a_second_signature_for_the_right_domain_is_found(
     assert check_dkim(raw, "example.com", dns).passed
 
 
-def test_a_dns_failure_does_not_pass(key: DkimKey) -> None:
+def test_a_dns_failure_does_not_pass_and_is_temporary(key: DkimKey) -> None:
+    """RFC 6376 temperror: not a pass, and not "does not verify" either; the mail is checked again later."""
+
     def broken(name: bytes, timeout: float = 5) -> bytes | None:
         raise OSError("no route to the resolver")
 
     raw = DkimSigner("example.com", "s1", key.private_pem).sign(mail_from("olga@example.com"))
     verdict = check_dkim(raw, "example.com", broken)
     assert not verdict.passed
-    assert "does not verify" in verdict.reason
+    assert verdict.temporary
+    assert "DKIM key lookup failed for now for example.com" in verdict.reason
+    assert "no route to the resolver" in verdict.reason

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ import httpx
 from tests.support.dovecot import free_loopback_port
 
 REPO = Path(__file__).resolve().parents[2]
+SECRET_KEY = "integration-secret-0123456789abcdefghij"  # 32+ bytes: shorter keys are refused
 
 
 def toml_value(value: Any) -> str:
@@ -46,7 +49,11 @@ class RelaydeskProcess:
         self.smtp_port = free_loopback_port()
         self.config = workdir / "config.toml"
         sections: dict[str, dict[str, Any]] = {
-            "site": {"name": "Acme Help", "secret_key": "integration-secret", "base_url": "http://desk.test"},
+            "site": {
+                "name": "Acme Help",
+                "secret_key": SECRET_KEY,
+                "base_url": "http://desk.test",
+            },
             "web": {"host": "127.0.0.1", "port": self.web_port},
             "database": {"url": database_url},
             "mail": {"address": "support@example.com", "from_name": "Acme Support"},
@@ -93,19 +100,45 @@ class RelaydeskProcess:
             self._wait_ready()
         return self
 
+    def start_role(self, role: str) -> RelaydeskProcess:
+        """`serve --role ROLE`, returning once the role is ready: web answers /healthz, mail accepts
+        SMTP connections, worker has said it runs."""
+        started_at = self.log.stat().st_size if self.log.exists() else 0
+        self.start("--role", role)
+        ready = {
+            "web": self._answers_health,
+            "mail": self._accepts_smtp,
+            "worker": lambda: f"(role {role})" in self.log.read_text(errors="replace")[started_at:],
+        }[role]
+        self._wait_until(ready)
+        return self
+
     def _wait_ready(self, timeout: float = 30.0) -> None:
+        self._wait_until(self._answers_health, timeout)
+
+    def _wait_until(self, ready: Callable[[], bool], timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self._process is not None
             if self._process.poll() is not None:
                 raise AssertionError(f"relaydesk serve exited:\n{self.log.read_text()}")
-            try:
-                if httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
+            if ready():
+                return
             time.sleep(0.1)
         raise AssertionError(f"relaydesk serve did not start:\n{self.log.read_text()}")
+
+    def _answers_health(self) -> bool:
+        try:
+            return httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def _accepts_smtp(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.smtp_port), timeout=1):
+                return True
+        except OSError:
+            return False
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
         if self._process is None:

@@ -34,10 +34,12 @@ class SmtpSink:
     """Dumps go to a folder of their own in /tmp: the sink runs as "nobody", who cannot enter
     pytest's private temporary folders."""
 
-    def __init__(self, port: int | None = None) -> None:
-        """`port` reuses a port, e.g. one a stopped sink left: the relay comes back where it was."""
+    def __init__(self, port: int | None = None, delay: int = 0) -> None:
+        """`port` reuses a port, e.g. one a stopped sink left: the relay comes back where it was.
+        `delay` makes the sink wait that many seconds before it answers each mail (a slow relay)."""
         self.directory = Path(tempfile.mkdtemp(prefix="relaydesk-sink-"))
         self.port = port if port is not None else free_loopback_port()
+        self.delay = delay
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> SmtpSink:
@@ -46,6 +48,8 @@ class SmtpSink:
         command = [SMTP_SINK, "-d", f"{self.directory}/%s.", f"127.0.0.1:{self.port}", "100"]
         if os.geteuid() == 0:
             command[1:1] = ["-u", "nobody"]
+        if self.delay:
+            command[1:1] = ["-w", str(self.delay)]
         self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(0.2)
         return self

@@ -16,7 +16,9 @@ MESSAGES = "/api/widget/messages"
 def visitor_writes(client: TestClient, text: str = "Здравствуйте!", **fields: str) -> int:
     response = client.post(MESSAGES, json={"text": text, **fields})
     assert response.status_code == 201, response.text
-    return int(response.json()["message"]["id"])
+    message = response.json()["message"]
+    assert (message["text"], message["author_kind"], message["mine"]) == (text.strip(), "visitor", True)
+    return int(message["id"])
 
 
 def only_conversation(context: Context) -> Conversation:

@@ -212,9 +212,8 @@ def test_a_saved_alternate_address_may_answer_notifications(
         conversation, _ = Desk(session, context.clock.now()).start_conversation(contact, "chat", "Order")
         session.commit()
         conversation_id = conversation.id or 0
-    reply_to = context.codec.reply_address(
-        "support@example.com", Token(Party.OPERATOR, conversation_id, operator_id)
-    )
+    token = Token(Party.OPERATOR, conversation_id, operator_id).stamped(context.clock.now())
+    reply_to = context.codec.reply_address("support@example.com", token)
 
     def reply(key: str) -> str:
         raw = f"From: olga@home.example\r\nTo: {reply_to}\r\nSubject: Re\r\n\r\nOn its way.\r\n".encode()
@@ -230,3 +229,23 @@ def test_a_saved_alternate_address_may_answer_notifications(
     with Session(context.engine) as session:
         posted = session.exec(select(Message).where(Message.author_kind == "operator")).one()
         assert (posted.operator_id, posted.text) == (operator_id, "On its way.")
+
+
+def test_sound_and_browser_notifications_are_switched_on_the_profile(
+    client: TestClient, context: Context, operator_id: int
+) -> None:
+    log_in(client)
+    page = client.get(PROFILE).text
+    assert 'name="notify_sound" id="notify_sound" value="1" checked>' in page, "on by default"
+    assert 'name="notify_browser" id="notify_browser" value="1" checked>' in page
+
+    response = client.post(PROFILE, data=details(client, notify_email="1", notify_browser="1"))
+    assert response.status_code == 303
+    row = operator_row(context, operator_id)
+    assert (row.notify_email, row.notify_sound, row.notify_browser) == (True, False, True)
+    page = client.get(PROFILE).text
+    assert 'name="notify_sound" id="notify_sound" value="1">' in page, "shown unticked"
+
+    client.post(PROFILE, data=details(client, notify_email="1", notify_sound="1"))
+    row = operator_row(context, operator_id)
+    assert (row.notify_sound, row.notify_browser) == (True, False)

@@ -4,7 +4,7 @@ SQLite: FTS5 tables searchtext_fts and searchperson_fts over searchtext/searchpe
 PostgreSQL: a tsvector column `vector` on each, with a GIN index. Filled from the rows already there.
 
 Revision ID: 0009_search_index
-Revises: 0004_inbox_read_model
+Revises: 0007_thread_references
 """
 
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ from alembic import op
 from chatcore import search_index
 
 revision: str = "0009_search_index"
-down_revision: str | None = "0004_inbox_read_model"
+down_revision: str | None = "0007_thread_references"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,146 @@
+"""Every operator route of /api/v1 in one table: the app's routes and openapi.json are built from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+from starlette.routing import Route
+
+from webui.api import contacts, conversations, operators, saved_replies
+from webui.api.endpoint import Handler, endpoint
+from webui.api.schemas import (
+    AssigneeBody,
+    ContactChangesBody,
+    NewMessageBody,
+    NewSavedReplyBody,
+    SavedReplyChangesBody,
+    TagBody,
+)
+
+PREFIX = "/api/v1"
+_ID = {"type": "integer", "minimum": 1}
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    description: str
+    schema: dict[str, Any]
+    repeat: bool = False
+
+
+@dataclass(frozen=True)
+class ApiRoute:
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    body: type[BaseModel] | None = None
+    query: tuple[Param, ...] = ()
+    status: int = 200
+    multipart: bool = False
+    admin_only: bool = False
+
+    def route(self) -> Route:
+        return Route(PREFIX + self.path, endpoint(self.handler, self.status), methods=[self.method])
+
+
+LIST_QUERY = (
+    Param("status", "open (default), closed or all", {"type": "string", "enum": ["open", "closed", "all"]}),
+    Param("assignee", "me, none or an operator id", {"type": "string"}),
+    Param("tag", "a tag name; repeat it: conversations with all of them", {"type": "string"}, repeat=True),
+    Param("unread", "1: only conversations with messages the caller has not read", {"type": "string"}),
+    Param("awaiting", "1: only conversations whose last message is the contact's", {"type": "string"}),
+    Param("contact", "a contact id: only that person's conversations", _ID),
+    Param("q", "words to search for", {"type": "string"}),
+    Param("limit", "items a page, 1 to 100 (default 50)", {"type": "integer", "minimum": 1, "maximum": 100}),
+    Param("cursor", "next_cursor of the page before", {"type": "string"}),
+)
+ONE_QUERY = (
+    Param("before", "a message id: the page of messages before it", _ID),
+    Param(
+        "limit", "messages a page, 1 to 100 (default 50)", {"type": "integer", "minimum": 1, "maximum": 100}
+    ),
+)
+EVENTS_QUERY = (
+    Param("before", "an event id (next_before of the page before): older events", _ID),
+    Param("limit", "events a page, 1 to 100 (default 50)", {"type": "integer", "minimum": 1, "maximum": 100}),
+)
+ONE = "/conversations/{conversation_id}"
+
+
+def api_routes() -> list[ApiRoute]:
+    c, r = conversations, saved_replies
+    return [
+        ApiRoute(
+            "GET", "/conversations", c.list_page, "The dialog list, newest activity first", query=LIST_QUERY
+        ),
+        ApiRoute("GET", ONE, c.get_one, "One conversation with its messages, oldest first", query=ONE_QUERY),
+        ApiRoute(
+            "POST",
+            ONE + "/messages",
+            c.post_message,
+            "Reply, or write an internal note",
+            NewMessageBody,
+            (),
+            201,
+            multipart=True,
+        ),
+        ApiRoute("POST", ONE + "/close", c.close, "Close the conversation"),
+        ApiRoute("POST", ONE + "/reopen", c.reopen, "Reopen the conversation"),
+        ApiRoute("POST", ONE + "/read", c.mark_read, "Mark every message read for the caller"),
+        ApiRoute(
+            "PUT",
+            ONE + "/assignee",
+            c.set_assignee,
+            "Assign to an operator, or unassign (null)",
+            AssigneeBody,
+        ),
+        ApiRoute("POST", ONE + "/tags", c.add_tag, "Add a tag", TagBody),
+        ApiRoute("DELETE", ONE + "/tags/{name}", c.remove_tag, "Remove a tag"),
+        ApiRoute(
+            "GET",
+            "/saved-replies",
+            r.list_replies,
+            "Saved replies the caller sees; q= searches",
+            query=(Param("q", "text in the title or the reply", {"type": "string"}),),
+        ),
+        ApiRoute(
+            "POST",
+            "/saved-replies",
+            r.create_reply,
+            "Save a reply (shared or personal)",
+            NewSavedReplyBody,
+            status=201,
+        ),
+        ApiRoute(
+            "PATCH",
+            "/saved-replies/{reply_id}",
+            r.change_reply,
+            "Change a saved reply",
+            SavedReplyChangesBody,
+        ),
+        ApiRoute("DELETE", "/saved-replies/{reply_id}", r.delete_reply, "Delete a saved reply", status=204),
+        ApiRoute("GET", "/contacts/{contact_id}", contacts.get_contact, "A contact's card"),
+        ApiRoute(
+            "PATCH",
+            "/contacts/{contact_id}",
+            contacts.change_contact,
+            "Change fields of the card",
+            ContactChangesBody,
+        ),
+        ApiRoute(
+            "GET",
+            "/contacts/{contact_id}/events",
+            contacts.contact_events,
+            "Page views and site events, newest first",
+            query=EVENTS_QUERY,
+        ),
+        ApiRoute("GET", "/operators", operators.list_operators, "Every operator"),
+    ]
+
+
+def routes() -> list[Route]:
+    return [api_route.route() for api_route in api_routes()]

@@ -1,0 +1,56 @@
+"""The bodies the API accepts: unknown fields and wrong types are refused with the field named."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class NewMessageBody(Body):
+    text: str = Field(max_length=100_000)
+    note: bool = False
+
+
+class AssigneeBody(Body):
+    operator_id: Id | None
+
+
+class TagBody(Body):
+    name: str = Field(max_length=200)
+
+
+class NewSavedReplyBody(Body):
+    title: str = Field(max_length=1_000)
+    text: str = Field(max_length=100_000)
+    shared: bool = True
+
+
+class SavedReplyChangesBody(Body):
+    title: str | None = Field(default=None, max_length=1_000)
+    text: str | None = Field(default=None, max_length=100_000)
+    shared: bool | None = None
+
+
+class ContactChangesBody(Body):
+    name: str | None = Field(default=None, max_length=1_000)
+    email: str | None = Field(default=None, max_length=1_000)
+    phone: str | None = Field(default=None, max_length=1_000)
+    notes: str | None = Field(default=None, max_length=100_000)
+    properties: dict[str, Any] | None = None
+
+
+BODIES: tuple[type[Body], ...] = (
+    NewMessageBody,
+    AssigneeBody,
+    TagBody,
+    NewSavedReplyBody,
+    SavedReplyChangesBody,
+    ContactChangesBody,
+)
