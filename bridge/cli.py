@@ -285,11 +285,10 @@ def cmd_operator_password(args: argparse.Namespace) -> int:
     email = _operator_email(args.email)
     context = _context(args)
     migrate(context.engine)
-    with Session(context.engine) as session:
-        operator = session.exec(select(Operator).where(Operator.email == email)).first()
-        if operator is None or not operator.active:
-            raise UsageError(f"there is no active operator {email}")
+    with transaction(context.engine) as session:  # the new link voids older ones: that must be stored
+        operator = _active_operator(session, email)
         link = set_password_url(context, operator)
+        session.add(operator)
     print(f"set a password for {email} here ({_link_validity()}):\n{link}")
     return 0
 

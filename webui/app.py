@@ -16,6 +16,7 @@ from starlette.staticfiles import StaticFiles
 from webui import (
     api,
     avatars,
+    desk,
     desk_app,
     event_stream,
     files,
@@ -42,8 +43,7 @@ FORM_SLACK = 1024 * 1024  # a form's other fields and part headers around its fi
 SELF_CHECKED = (
     login.login_submit,
     login.logout,
-    inbox.reply_submit,
-    inbox.contact_email_submit,
+    *desk.SELF_CHECKED,
     profile.details_submit,
     profile.password_submit,
     profile.avatar_submit,

@@ -54,3 +54,20 @@ async def store_uploads(files: list[UploadFile], blobs: BlobStorage) -> tuple[Ne
             )
         )
     return tuple(stored)
+
+
+def store_files(files: list[UploadFile], blobs: BlobStorage) -> tuple[NewAttachment, ...]:
+    """store_uploads for a handler running in the threadpool: reads the spooled files directly."""
+    stored: list[NewAttachment] = []
+    for upload in files:
+        upload.file.seek(0)
+        data = upload.file.read()
+        stored.append(
+            NewAttachment(
+                sha256=blobs.put(data),
+                filename=display_filename(upload.filename or ""),
+                content_type=normal_content_type(upload.content_type),
+                size=len(data),
+            )
+        )
+    return tuple(stored)

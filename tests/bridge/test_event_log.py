@@ -26,7 +26,8 @@ def visitor_writes(context: Context, text: str, *, commit: bool = True) -> int:
     """A new conversation with one visitor message, through react as every writer does; its id."""
     with Session(context.engine) as session:
         now = context.clock.now()
-        contact = add_contact(session, now=now, name="Anna", email="anna@example.org")
+        # a claimed (unverified) address: every call makes a new contact, and only verified ones are unique
+        contact = add_contact(session, now=now, name="Anna", email="anna@example.org", verified=False)
         desk = Desk(session, now)
         conversation, events = desk.start_conversation(contact, "chat", text)
         events += desk.post_visitor_message(conversation, NewMessage(text=text))

@@ -160,7 +160,7 @@ def test_operator_answers_from_the_inbox_and_the_visitor_sees_it(
     operator.fill("input[name=password]", PASSWORD)
     operator.click("button[type=submit]")
     expect(operator).to_have_url(f"{site.url}/inbox")
-    row = operator.locator("table tr", has_text="Анна")
+    row = operator.locator("#rows .row", has_text="Анна")
     expect(row).to_contain_text("Can I change my delivery address?")
     expect(row.locator(".badge")).to_have_text("1")
 

@@ -11,7 +11,8 @@ from bridge.inbound_store import IMPORT_PREFIX, store_raw
 from bridge.pipeline import process_pending
 from tests.webui.conftest import log_in
 
-_ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
+_ROW = re.compile(r'<li class="row[^"]*"[^>]*>(.*?)</li>', re.S)
+_SUBJECT = re.compile(r'<span class="subject">(.*?)</span>')
 _BADGE = re.compile(r'<span class="badge">(\d+)</span>')
 
 
@@ -35,7 +36,7 @@ def badges(client: TestClient) -> dict[str, int]:
     page = client.get("/inbox").text
     shown = {}
     for row in _ROW.findall(page):
-        subject = re.findall(r"<td>(.*?)</td>", row)[1]
+        subject = _SUBJECT.findall(row)[0]
         badge = _BADGE.search(row)
         shown[subject] = int(badge.group(1)) if badge else 0
     return shown
@@ -48,7 +49,9 @@ def test_imported_mail_leaves_unread_counts_as_they_were(
     arrive(context, "smtp:read", mail("Vera <vera@example.net>", "v1@example.net", "Order", "Where is it?"))
     arrive(context, "smtp:unread", mail("Tom <tom@example.org>", "t1@example.net", "Invoice", "Send it"))
     assert badges(client) == {"Order": 1, "Invoice": 1}
-    [order_link] = re.findall(r'href="(/inbox/\d+)">Vera', client.get("/inbox").text)
+    [order_link] = re.findall(
+        r'href="(/inbox/\d+)">\s*<span class="row-top">\s*<span class="who">Vera', client.get("/inbox").text
+    )
     assert client.get(order_link).status_code == 200  # Olga reads Vera's conversation
     assert badges(client) == {"Order": 0, "Invoice": 1}
 

@@ -108,7 +108,9 @@ def test_a_too_large_file_shows_the_error_beside_the_field_and_posts_nothing(
     )
 
     assert status == 413
-    form = page.split('<form method="post" action="/inbox/', 1)[1].split("</form>", 1)[0]
+    form = page.split(f'<form method="post" action="/inbox/{conversation.id}/reply"', 1)[1].split(
+        "</form>", 1
+    )[0]
     assert "“big.zip” is larger than 2 MB, the most a file may be. Nothing was sent." in form
     field, error = form.index('name="files"'), form.index('id="files-error"')
     assert 0 < error - field < 200, "the error stands right after the file field"
