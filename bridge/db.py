@@ -10,6 +10,7 @@ it up, and a READ ONLY transaction on PostgreSQL.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,7 +24,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
 
+from chatcore import search_index
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+_log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
@@ -169,12 +173,16 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (creates every table on an empty database).
+    """Bring the schema to the newest revision (creates every table on an empty database), then
+    rebuild the search index if it is missing or out of step with what it indexes.
 
     Processes starting at once take turns: on PostgreSQL under an advisory lock, on SQLite under an
     exclusive lock on a file beside the database. The second finds the schema up to date."""
     with _migration_lock(engine):
         command.upgrade(alembic_config(engine), "head")
+        with engine.begin() as connection:
+            if search_index.repair(connection):
+                _log.info("the search index was missing or out of step: rebuilt it")
 
 
 _MIGRATION_LOCK_KEY = 0x52444D47  # "RDMG": the advisory lock every Relaydesk process migrates under

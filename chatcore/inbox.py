@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Integer, Select, String, and_, bindparam, func, or_, tuple_
+from sqlalchemy import ColumnElement, Integer, Select, String, and_, bindparam, func, tuple_
 from sqlalchemy import select as select_columns
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -37,6 +37,10 @@ from chatcore.models import (
     Tag,
     UTCDateTime,
 )
+from chatcore.search import excerpts as search_excerpts
+from chatcore.search import find as search_find
+from chatcore.search import parse_query
+from chatcore.search import ranked as search_ranked
 
 StatusFilter = Literal["open", "closed", "all"]
 AssigneeFilter = Literal["me", "none"] | int | None
@@ -52,7 +56,7 @@ class InboxFilter:
     unread: bool = False  # something the operator asking has not read
     awaiting: bool = False  # the contact wrote last (see Conversation.awaiting_reply)
     contact_id: int | None = None
-    q: str | None = None  # subject, contact name or email containing it (full-text search replaces it)
+    q: str | None = None  # full-text search (chatcore/search.py): best match first, with excerpts
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,7 @@ class InboxItem:
     awaiting_reply: bool
     last_message: LastMessage | None
     updated_at: datetime  # the last activity: the time of the last message (or of the start)
+    excerpt: str | None = None  # with a search: the matching text, HTML-escaped, matches in <mark>
 
 
 @dataclass(frozen=True)
@@ -139,6 +144,8 @@ def list_conversations(
     (all but the assignee). Raises DomainError for a limit out of range or a cursor it did not make."""
     if not 1 <= limit <= MAX_LIMIT:
         raise DomainError(f"limit must be between 1 and {MAX_LIMIT}")
+    if filters.q and filters.q.strip():
+        return _search_page(session, operator_id, filters, limit, cursor)
     shape, params = _shape(filters, operator_id)
     if cursor is not None:
         params["at"], params["after"] = decode_cursor(cursor)
@@ -149,6 +156,40 @@ def list_conversations(
     last = items[-1] if more else None
     next_cursor = encode_cursor(last.updated_at, last.id) if last else None
     counted = _fetch(session, _counts_statement(replace(shape, assignee="any")), params)[0]
+    counts = TabCounts(mine=counted[0] or 0, unassigned=counted[1] or 0, all=counted[2] or 0)
+    return InboxPage(items, next_cursor, counts)
+
+
+def _search_page(
+    session: Session, operator_id: int, filters: InboxFilter, limit: int, cursor: str | None
+) -> InboxPage:
+    """The list narrowed to dialogs matching `filters.q`, best match first (then newest activity),
+    each item with its excerpt; the tab counts are of the matching dialogs."""
+    query = parse_query(filters.q or "")
+    offset = decode_search_cursor(cursor) if cursor is not None else 0
+    shape, params = _shape(filters, operator_id)
+    matching = search_find(session.connection(), query)
+    every_assignee = replace(shape, assignee="any")
+    everything = search_ranked(
+        session, matching, _conditions(every_assignee), params, lambda q: _with_read_mark(q, every_assignee)
+    )
+    found = everything
+    if shape.assignee != "any":
+        found = search_ranked(
+            session, matching, _conditions(shape), params, lambda q: _with_read_mark(q, shape)
+        )
+    ids = [key for key, _ in found[offset : offset + limit]]
+    listed = {row[0]: row for row in _fetch(session, _rows_query([col(Conversation.id).in_(ids)]), {})}
+    items = _items(session, operator_id, [listed[key] for key in ids if key in listed])
+    shown = search_excerpts(session, query, matching, ids)
+    items = [replace(item, excerpt=shown.get(item.id, "")) for item in items]
+    more = len(found) > offset + limit
+    next_cursor = encode_search_cursor(offset + limit) if more else None
+    assignee = col(Conversation.assignee_id)
+    counting = select_columns(
+        func.count().filter(assignee == operator_id), func.count().filter(assignee.is_(None)), func.count()
+    ).where(col(Conversation.id).in_([key for key, _ in everything]))
+    counted = _fetch(session, counting, {})[0]
     counts = TabCounts(mine=counted[0] or 0, unassigned=counted[1] or 0, all=counted[2] or 0)
     return InboxPage(items, next_cursor, counts)
 
@@ -185,6 +226,22 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+def encode_search_cursor(offset: int) -> str:
+    """Search results are a ranking computed per request, so their pages go by position."""
+    return base64.urlsafe_b64encode(f"s{offset}".encode("ascii")).decode("ascii")
+
+
+def decode_search_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("ascii")
+        offset = int(raw[1:]) if raw.startswith("s") else -1
+    except (ValueError, UnicodeError, binascii.Error):
+        offset = -1
+    if offset < 0:
+        raise DomainError("the cursor is not one this list gave out")
+    return offset
+
+
 def item_to_json(item: InboxItem) -> dict[str, Any]:
     """The API's item: times in ISO 8601 UTC."""
     assignee = item.assignee
@@ -215,7 +272,7 @@ def item_to_json(item: InboxItem) -> dict[str, Any]:
             else None
         ),
         "updated_at": iso_utc(item.updated_at),
-    }
+    } | ({"excerpt": item.excerpt} if item.excerpt is not None else {})
 
 
 def iso_utc(moment: datetime) -> str:
@@ -235,7 +292,6 @@ class _Shape:
     unread: bool
     awaiting: bool
     contact: bool
-    q: bool
 
 
 def _shape(filters: InboxFilter, operator_id: int) -> tuple[_Shape, dict[str, Any]]:
@@ -254,9 +310,6 @@ def _shape(filters: InboxFilter, operator_id: int) -> tuple[_Shape, dict[str, An
         raise DomainError(f'assignee must be "me", "none" or an operator id, not "{filters.assignee}"')
     tags = list(dict.fromkeys(tag.strip().lower() for tag in filters.tags))
     params.update({f"tag_{n}": name for n, name in enumerate(tags)})
-    q = (filters.q or "").strip()
-    if q:
-        params["pattern"] = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     params["contact"] = filters.contact_id
     shape = _Shape(
         status=filters.status != "all",
@@ -265,7 +318,6 @@ def _shape(filters: InboxFilter, operator_id: int) -> tuple[_Shape, dict[str, An
         unread=filters.unread,
         awaiting=filters.awaiting,
         contact=filters.contact_id is not None,
-        q=bool(q),
     )
     return shape, params
 
@@ -368,18 +420,7 @@ def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
         where.append(col(Conversation.awaiting_reply).is_(True))
     if shape.contact:
         where.append(col(Conversation.contact_id) == bindparam("contact", type_=Integer()))
-    if shape.q:
-        where.append(_matches(bindparam("pattern", type_=String())))
     return where
-
-
-def _matches(pattern: Any) -> ColumnElement[bool]:
-    contact = select_columns(col(Contact.id)).where(
-        or_(col(Contact.name).ilike(pattern, escape="\\"), col(Contact.email).ilike(pattern, escape="\\"))
-    )
-    return or_(
-        col(Conversation.subject).ilike(pattern, escape="\\"), col(Conversation.contact_id).in_(contact)
-    )
 
 
 def _fetch(session: Session, query: Any, params: dict[str, Any]) -> list[Any]:
@@ -513,4 +554,3 @@ def _message_view(
         created_at=message.created_at,
         attachments=files.get(message_id, []),
     )
-

@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, func, or_, update
 from sqlmodel import Session, col, select
 
 from chatcore import events as ev
+from chatcore import search_index
 from chatcore.errors import DomainError
 from chatcore.models import (
     AutoreplyLog,
@@ -55,6 +56,7 @@ def join_conversations(
     for model in _MOVED:
         moved = update(model).where(col(model.conversation_id) == join_id).values(conversation_id=keep_id)
         session.execute(moved)  # ORM update: rows this session holds see the move too
+    search_index.move_conversation(session.connection(), join_id, keep_id)
     _move_links(session, keep_id, join_id)
     _move_jobs(session, keep_id, join_id)
     _write_read_marks(session, keep_id, join_id, marks)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, UniqueConstraint, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -380,3 +381,27 @@ class ThreadReference(SQLModel, table=True):
     message_id: str = Field(primary_key=True)
     conversation_id: int = Field(foreign_key="conversation.id", primary_key=True, index=True)
     created_at: datetime = _when()
+
+
+# Search (chatcore/search_index.py). The index over `terms` is per database and made by migration
+# 0009: FTS5 tables searchtext_fts/searchperson_fts on SQLite, a tsvector column `vector` with a GIN
+# index on PostgreSQL; neither is declared here, as SQLModel has no type for them.
+_SEARCH_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # INTEGER PRIMARY KEY is SQLite's rowid
+
+
+class SearchText(SQLModel, table=True):
+    """A conversation's subject (ordinal 0) or one of its messages, as stemmed terms.
+    id = conversation_id << 24 | ordinal."""
+
+    id: int = Field(sa_column=Column(_SEARCH_ID, primary_key=True, autoincrement=False))
+    message_id: int | None = Field(default=None, foreign_key="message.id")
+    terms: str = ""
+
+
+class SearchPerson(SQLModel, table=True):
+    """A contact's name, email, phone and notes as stemmed terms; id = the contact's id."""
+
+    id: int = Field(
+        sa_column=Column(_SEARCH_ID, sa.ForeignKey("contact.id"), primary_key=True, autoincrement=False)
+    )
+    terms: str = ""

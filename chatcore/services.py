@@ -16,7 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from chatcore import events as ev
-from chatcore import saved_replies
+from chatcore import saved_replies, search_index
 from chatcore.contact_card import ContactChanges, apply_changes
 from chatcore.errors import DomainError
 from chatcore.files import NewAttachment, attachment_row
@@ -148,6 +148,7 @@ class Desk:
         )
         self.session.add(conversation)
         self.session.flush()
+        search_index.index_subject(self.session.connection(), _id(conversation), conversation.subject)
         return conversation, [ev.ConversationStarted(_id(conversation), _id(contact), channel)]
 
     def post_visitor_message(self, conversation: Conversation, message: NewMessage) -> list[ev.Event]:
@@ -336,6 +337,8 @@ class Desk:
             # autoreply is no reply
             awaiting=True if visitor and not new.automatic else (False if replied else None),
         )
+        filenames = [file.filename for file in new.attachments]
+        search_index.index_message(self.session.connection(), _id(conversation), message_id, text, filenames)
         reopened = [ev.ConversationReopened(_id(conversation), None)] if reopen else []
         return [
             *reopened,
