@@ -390,3 +390,26 @@ def test_the_desk_speaks_russian(desk: DeskSite, page: Page) -> None:
         "Отправлено письмом на anna@example.org"
     )
     expect(page.locator("#tab-unassigned")).to_contain_text("Без ответственного")
+
+
+def test_the_search_box_finds_other_word_forms_and_keeps_the_filters(desk: DeskSite, page: Page) -> None:
+    log_in(page, desk)
+    page.keyboard.press("Control+k")
+    expect(page.locator("#search-box")).to_be_focused()
+    page.keyboard.type("заказы")  # the dialog says "заказ": another form of the word
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/inbox\?q=%D0%B7%D0%B0%D0%BA%D0%B0%D0%B7%D1%8B$"))
+    expect_names(page, ["Анна Кузнецова"])
+    expect(page.locator("#rows .row .excerpt mark").first).to_have_text(re.compile("заказ", re.IGNORECASE))
+
+    page.goto(f"{desk.url}/inbox?tag=billing")
+    ready(page)
+    page.keyboard.press("/")  # no dialog open: "/" searches
+    expect(page.locator("#search-box")).to_be_focused()
+    page.keyboard.type("refund")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"tag=billing&q=refund$"))
+    expect_names(page, ["maria@example.com"])
+
+    page.goto(f"{desk.url}/inbox?q=nothing-like-this-anywhere")
+    expect(page.locator("#rows .no-rows")).to_contain_text("Nothing found")

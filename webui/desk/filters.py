@@ -1,6 +1,6 @@
 """The dialog list's view as the URL spells it, so a link reproduces what the operator sees.
 
-/inbox?status=closed&assignee=me&tag=billing&tag=vip&unread=1&awaiting=1
+/inbox?status=closed&assignee=me&tag=billing&tag=vip&unread=1&awaiting=1&q=refund
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from chatcore.inbox import InboxFilter, StatusFilter
 
 STATUSES: tuple[StatusFilter, ...] = ("open", "closed", "all")
 MAX_TAGS = 10
+MAX_QUERY = 200
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class ListView:
     tags: tuple[str, ...] = ()
     unread: bool = False
     awaiting: bool = False
+    q: str = ""  # full-text search (chatcore/search.py); the other filters combine with it
 
     def query(self, **changes: Any) -> str:
         """The query string of this view with some fields changed ("" when it is the default view)."""
@@ -38,6 +40,8 @@ class ListView:
             pairs.append(("unread", "1"))
         if view.awaiting:
             pairs.append(("awaiting", "1"))
+        if view.q:
+            pairs.append(("q", view.q))
         return "?" + urlencode(pairs) if pairs else ""
 
     def with_tag(self, tag: str) -> str:
@@ -58,6 +62,7 @@ class ListView:
             tags=self.tags,
             unread=self.unread,
             awaiting=self.awaiting,
+            q=self.q or None,
         )
 
 
@@ -78,4 +83,5 @@ def view_from(params: QueryParams) -> ListView:
         tags=tuple(tags[:MAX_TAGS]),
         unread=params.get("unread") == "1",
         awaiting=params.get("awaiting") == "1",
+        q=" ".join(params.get("q", "").split())[:MAX_QUERY],
     )

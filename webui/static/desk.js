@@ -229,7 +229,13 @@
     all[at].scrollIntoView({ block: "nearest" });
   }
   function click(id) { var el = $(id); if (el) { el.click(); return true; } return false; }
+  function focusSearch() { var box = $("search-box"); if (box) { box.focus(); box.select(); } }
   document.addEventListener("keydown", function (event) {
+    if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === "k") {
+      event.preventDefault();
+      focusSearch();
+      return;
+    }
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) { return; }
     if (keysDialog && keysDialog.open) { return; }
     var key = event.key;
@@ -247,7 +253,10 @@
     else if (key === "a") { click("assign-me"); }
     else if (key === "t") { if ($("new-tag")) { $("new-tag").focus(); } }
     else if (key === "r") { if (text) { text.focus(); } }
-    else if (key === "/") { if (window.deskOpenSavedReplies) { window.deskOpenSavedReplies(); } }
+    else if (key === "/") {
+      // in an open dialog "/" picks a saved reply; on the list alone it searches
+      if (window.deskOpenSavedReplies && $("composer-text")) { window.deskOpenSavedReplies(); } else { focusSearch(); }
+    }
     else if (key === "?") { showKeys(); }
     else { return; }
     event.preventDefault();
