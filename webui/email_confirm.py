@@ -7,6 +7,7 @@ token, is what verifies the address.
 from __future__ import annotations
 
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -34,9 +35,10 @@ def _confirmation(session: Session, deps: WebDeps, token: str) -> Confirmation |
     return read_token(deps.secret_key, token, {contact.id or 0: contact.email}, deps.clock.now())
 
 
-async def confirm_page(request: Request) -> Response:
+def confirm_page(request: Request) -> Response:
+    """Plain `def` (threadpool): the page reads the database."""
     deps: WebDeps = request.app.state.deps
-    with Session(deps.engine) as session:
+    with deps.read_session() as session:
         found = _confirmation(session, deps, request.path_params["token"])
     if found is None:
         return render(request, "confirm_email.html", {"state": "invalid"}, 404)
@@ -46,11 +48,15 @@ async def confirm_page(request: Request) -> Response:
 async def confirm_submit(request: Request) -> Response:
     deps: WebDeps = request.app.state.deps
     form = await request.form()
+    return await run_in_threadpool(_confirm, request, deps, form.get("csrf"))
+
+
+def _confirm(request: Request, deps: WebDeps, csrf: object) -> Response:
     with Session(deps.engine) as session:
         found = _confirmation(session, deps, request.path_params["token"])
         if found is None:
             return render(request, "confirm_email.html", {"state": "invalid"}, 404)
-        if not csrf_ok(request, form.get("csrf")):
+        if not csrf_ok(request, csrf):
             return render(request, "confirm_email.html", {"state": "ask", "address": found.address}, 400)
         contact = session.get(Contact, found.contact_id)
         assert contact is not None

@@ -7,7 +7,8 @@ per account (429 with Retry-After, and the wait shown on the form).
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import select
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -73,13 +74,17 @@ async def login_submit(request: Request) -> Response:
 async def _checked_operator(request: Request, deps: WebDeps, email: str, password: str) -> Operator | None:
     """The active operator with this address and password; a dummy hash is checked when there is none."""
     passwords: PasswordWork = request.app.state.passwords
-    with Session(deps.engine) as session:
-        operator = session.exec(select(Operator).where(Operator.email == email)).first()
+    operator = await run_in_threadpool(_operator_named, deps, email)
     usable = operator is not None and operator.active
     stored_hash = operator.password_hash if operator is not None and usable else None
     if await passwords.verify(stored_hash, password) and usable:
         return operator
     return None
+
+
+def _operator_named(deps: WebDeps, email: str) -> Operator | None:
+    with deps.read_session() as session:
+        return session.exec(select(Operator).where(Operator.email == email)).first()
 
 
 async def logout(request: Request) -> Response:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -104,17 +105,12 @@ async def post_message(request: Request) -> Response:
     if visitor_id is None:  # none, or planted or altered: a fresh id, never the one the client chose
         visitor_id = limits.ids.new()[0]
         limits.per_visitor.take(visitor_id)  # its first message counts too
-    with Session(deps.engine, expire_on_commit=False) as session:
-        try:
-            message = _post(session, deps, visitor_id, text, name, email, lambda: limits.starts.take(client))
-            session.commit()
-        except _Limited as exc:
-            session.rollback()
-            return _too_many(exc.wait)
-        except DomainError as exc:
-            session.rollback()
-            return _error(422, str(exc), "text")
-    response = JSONResponse({"message": _message_json(message, {})}, status_code=201)
+    stored = await run_in_threadpool(
+        _store, deps, visitor_id, text, name, email, lambda: limits.starts.take(client)
+    )
+    if isinstance(stored, Response):
+        return stored
+    response = JSONResponse({"message": _message_json(stored, {})}, status_code=201)
     response.set_cookie(
         VISITOR_COOKIE,
         limits.ids.cookie_value(visitor_id),
@@ -124,6 +120,23 @@ async def post_message(request: Request) -> Response:
         secure=deps.https_only,
     )
     return response
+
+
+def _store(
+    deps: WebDeps, visitor_id: str, text: str, name: str, email: str, may_start: Callable[[], float]
+) -> Message | Response:
+    """The write, in the threadpool: the event loop also serves SMTP and the streams."""
+    with Session(deps.engine, expire_on_commit=False) as session:
+        try:
+            message = _post(session, deps, visitor_id, text, name, email, may_start)
+            session.commit()
+        except _Limited as exc:
+            session.rollback()
+            return _too_many(exc.wait)
+        except DomainError as exc:
+            session.rollback()
+            return _error(422, str(exc), "text")
+    return message
 
 
 def _too_many(wait: float) -> JSONResponse:
@@ -187,7 +200,8 @@ def _current_conversation(session: Session, contact: Contact) -> Conversation | 
     return session.exec(ordered).first()
 
 
-async def list_messages(request: Request) -> Response:
+def list_messages(request: Request) -> Response:
+    """Plain `def`: Starlette runs it in the threadpool, off the event loop."""
     deps: WebDeps = request.app.state.deps
     limits: WidgetLimits = request.app.state.widget_limits
     visitor_id = limits.ids.read(request.cookies.get(VISITOR_COOKIE))  # a planted id reads nothing
