@@ -130,7 +130,9 @@ def test_a_mail_by_smtp_appears_in_the_open_list_then_in_the_open_dialog(desk: L
     expect(olga).to_have_title(f"({before}) Ivan Petrov · Acme Help"), "opening the dialog read it"
 
     send_mail(desk, "<kettle-2@example.net>", "Any news about my kettle?", "<kettle-1@example.net>")
-    expect(olga.locator("#feed .msg.visitor .text").last).to_have_text("Any news about my kettle?", timeout=10000)
+    expect(olga.locator("#feed .msg.visitor .text").last).to_have_text(
+        "Any news about my kettle?", timeout=10000
+    )
     expect(olga.locator("#rows .row.current .message-count")).to_have_text("2 messages")
     expect(olga.locator("#rows .row.current .badge")).to_have_count(0), "seen as it arrived"
     expect(olga).to_have_title(f"({before}) Ivan Petrov · Acme Help")
@@ -166,7 +168,9 @@ def test_a_note_and_a_tag_from_one_operator_appear_in_anothers_dialog_keeping_th
     assert pavel.evaluate(STILL_THE_SAME_PAGE)
 
     pavel.click("#send")  # the kept draft and file are what goes out
-    expect(pavel.locator("#feed .msg.operator .text").last).to_have_text("Анна, добрый день! Уточню у курьера и")
+    expect(pavel.locator("#feed .msg.operator .text").last).to_have_text(
+        "Анна, добрый день! Уточню у курьера и"
+    )
     expect(pavel.locator("#feed .msg.operator").last.locator(".file")).to_have_count(1)
     pavel.context.close()
 
