@@ -110,7 +110,9 @@ def unread_in_title(page: Page) -> int:
     return int(found.group(1)) if found else 0
 
 
-def test_a_mail_by_smtp_appears_in_the_open_list_then_in_the_open_dialog(desk: LiveDesk, olga: Page) -> None:
+def test_a_mail_by_smtp_appears_in_the_open_list_then_in_the_open_dialog(
+    desk: LiveDesk, olga: Page, tmp_path: Path
+) -> None:
     before = unread_in_title(olga)
     assert before >= 1, "the seeded desk has an unread dialog"
     expect(olga).to_have_title(re.compile(rf"^\({before}\) Inbox · Acme Help$"))
@@ -123,6 +125,7 @@ def test_a_mail_by_smtp_appears_in_the_open_list_then_in_the_open_dialog(desk: L
     expect(olga).to_have_title(f"({before + 1}) Inbox · Acme Help")
     assert olga.evaluate("document.querySelector('link[rel=icon]').href").startswith("data:image/png")
     assert olga.evaluate(STILL_THE_SAME_PAGE)
+    olga.screenshot(path=str(tmp_path / "live-list.png"))
 
     first.locator(".row-link").click()
     expect(olga.locator("#dialog-title")).to_have_text("Ivan Petrov")
@@ -166,6 +169,7 @@ def test_a_note_and_a_tag_from_one_operator_appear_in_anothers_dialog_keeping_th
     expect(pavel.locator("#new-tag")).to_have_value("courier")
     assert pavel.evaluate("document.getElementById('files').files[0].name") == "label.txt"
     assert pavel.evaluate(STILL_THE_SAME_PAGE)
+    pavel.screenshot(path=str(tmp_path / "live-dialog.png"))
 
     pavel.click("#send")  # the kept draft and file are what goes out
     expect(pavel.locator("#feed .msg.operator .text").last).to_have_text(
