@@ -36,7 +36,8 @@ def test_a_row_comes_as_the_list_draws_it_and_empty_once_it_leaves_the_filter(
 
     with Session(context.engine) as session:
         conversation, me = session.get(Conversation, anna), session.get(Operator, operator_id)
-        assert conversation is not None and me is not None
+        assert conversation is not None
+        assert me is not None
         Desk(session, context.clock.now()).assign(conversation, me)
         session.commit()
     body = client.get(f"/inbox/live/rows?id={anna}&assignee=none").json()
@@ -51,7 +52,8 @@ def test_the_dialog_fragment_reads_the_dialog_only_when_asked(
     log_in(client)
     fragment = client.get(f"/inbox/{anna}/live")
     assert fragment.status_code == 200
-    assert 'id="live-dialog"' in fragment.text and 'id="live-person"' in fragment.text
+    assert 'id="live-dialog"' in fragment.text
+    assert 'id="live-person"' in fragment.text
     assert "Message 1" in fragment.text
     assert "<html" not in fragment.text
     assert client.get("/inbox/live/rows").json()["unread"] == 1
