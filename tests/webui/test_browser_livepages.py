@@ -195,3 +195,37 @@ def test_a_dialog_leaves_a_filtered_list_when_it_no_longer_matches(
     expect(olga.locator("#tab-all .count")).to_have_text("3")
     assert olga.evaluate(STILL_THE_SAME_PAGE)
     pavel.context.close()
+
+
+def test_the_open_dialog_shows_when_the_visitor_has_seen_the_answer(
+    browser: Browser, desk: LiveDesk, olga: Page, tmp_path: Path
+) -> None:
+    visitor = browser.new_context(base_url=desk.url)
+    chat = visitor.new_page()
+    chat.goto("/demo")
+    chat.fill("#name", "Вера")
+    chat.fill("#email", "vera@example.org")
+    chat.fill("#text", "Добрый день! Вы работаете в субботу?")
+    chat.click("#send")
+    expect(chat.locator(".msg.visitor")).to_have_count(1)
+    chat.close()  # the visitor is away when the answer comes
+    first = olga.locator("#rows .row").first
+    expect(first.locator(".who")).to_have_text("Вера", timeout=10000)
+    first.locator(".row-link").click()
+    listening(olga)
+
+    pavel = open_desk(browser, desk, PAVEL, olga.url.removeprefix(desk.url))
+    pavel.fill("#composer-text", "Да, с 10 до 16.")
+    pavel.click("#send")
+    answer = olga.locator("#feed .msg.operator").last
+    expect(answer.locator(".text")).to_have_text("Да, с 10 до 16.", timeout=10000)
+    expect(olga.locator("#visitor-seen")).to_have_count(0)
+
+    chat = visitor.new_page()
+    chat.goto("/demo")  # the visitor comes back and the chat shows the answer
+    expect(chat.locator(".msg.operator .text")).to_have_text(["Да, с 10 до 16."], timeout=10000)
+    expect(answer.locator("#visitor-seen")).to_have_text("✓ Seen by the visitor", timeout=10000)
+    assert olga.evaluate(STILL_THE_SAME_PAGE)
+    olga.screenshot(path=str(tmp_path / "live-seen.png"))
+    pavel.context.close()
+    visitor.close()

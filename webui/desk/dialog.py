@@ -21,7 +21,7 @@ from chatcore.inbox import MessageView, get_conversation
 from chatcore.models import Contact, Conversation, Operator
 from chatcore.services import Desk
 from webui.deps import WebDeps
-from webui.desk.feed import feed_entries, initials
+from webui.desk.feed import FeedEntry, feed_entries, initials
 from webui.desk.filters import view_from
 from webui.desk.guard import deps_of, desk_page, list_params
 from webui.desk.listing import list_context
@@ -92,8 +92,9 @@ def _page_context(
             if contact
             else None
         )
-        if context is None:
+        if context is None or conversation is None:
             return None
+        context["seen_id"] = seen_by_visitor(context["entries"], conversation)
         if whole_page:
             context.update(list_context(session, operator, view, None))
             context["unread"] = unread_dialogs(session, operator)
@@ -110,6 +111,18 @@ def _page_context(
         }
     )
     return context
+
+
+def seen_by_visitor(entries: list[FeedEntry], conversation: Conversation) -> int | None:
+    """The newest answer in this dialog the visitor's chat has shown them, if any: "seen by the visitor"."""
+    answers = [
+        e.id
+        for e in entries
+        if e.conversation_id == conversation.id
+        and e.kind in ("operator", "autoreply")
+        and e.id <= conversation.visitor_seen_message_id
+    ]
+    return max(answers) if answers else None
 
 
 def _mark_read(deps: WebDeps, conversation_id: int, operator: Operator) -> bool:

@@ -15,7 +15,7 @@
   const MOVES = new Set(["message_posted", "conversation_opened", "conversation_reopened", "conversations_joined"]);
   const ROWS = new Set([...MOVES, "conversation_closed", "conversation_tagged", "conversation_untagged",
     "conversation_assigned", "contact_changed"]);
-  const DIALOG = new Set([...ROWS, "delivery_changed", "conversation_read", "email_claimed"]);
+  const DIALOG = new Set([...ROWS, "delivery_changed", "conversation_read", "email_claimed", "conversation_seen"]);
   const baseTitle = document.title.replace(/^\(\d+\) /, "");
   const icon = document.querySelector("link[rel=icon]");
   const plainIcon = icon ? icon.href : "";
@@ -162,6 +162,7 @@
     const feed = $("feed");
     if (!feed || !theirs) return;
     const atBottom = feed.scrollHeight - feed.scrollTop - feed.clientHeight < 80;
+    const seen = takeSeenMark(theirs);
     let added = false;
     theirs.querySelectorAll("article.msg").forEach((article) => {
       const mine = document.getElementById(article.id);
@@ -175,10 +176,26 @@
       if (was && now) was.replaceWith(now);
       else if (now) mine.insertBefore(now, mine.querySelector(".verdicts"));
     });
+    placeSeenMark(seen);
     if (!added) return;
     const empty = feed.querySelector(":scope > .empty-pane");
     if (empty) empty.remove();
     if (atBottom) feed.scrollTop = feed.scrollHeight;
+  }
+
+  // "Seen by the visitor" stands under the newest answer the visitor's chat has shown them.
+  function takeSeenMark(theirs) {
+    const mark = theirs.querySelector("#visitor-seen");
+    if (!mark) return null;
+    const answerId = mark.closest("article").id;
+    mark.remove();
+    return {mark, answerId};
+  }
+
+  function placeSeenMark(seen) {
+    const was = $("visitor-seen"), answer = seen && document.getElementById(seen.answerId);
+    if (was) was.remove();
+    if (answer) answer.insertBefore(seen.mark, answer.querySelector(".verdicts"));
   }
 
   function mergeCard(theirs) {
