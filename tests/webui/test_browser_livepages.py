@@ -33,6 +33,9 @@ PAVEL = "pavel@example.com"
 # Survives only as long as the page is not reloaded: the tests read it back to prove no reload happened.
 MARK_PAGE = "window.notReloaded = true"
 STILL_THE_SAME_PAGE = "window.notReloaded === true"
+NOTE_NOTIFIED_OPERATORS = """document.addEventListener("relaydesk:event", ({detail}) => {
+  if (detail.type === "delivery_changed") document.body.dataset.notified += " " + detail.recipient;
+})"""
 
 
 @dataclass(frozen=True)
@@ -229,3 +232,41 @@ def test_the_open_dialog_shows_when_the_visitor_has_seen_the_answer(
     olga.screenshot(path=str(tmp_path / "live-seen.png"))
     pavel.context.close()
     visitor.close()
+
+
+def set_tab_visibility(page: Page, state: str) -> None:
+    """What the browser does when the operator switches tabs (headless Chromium never hides one)."""
+    page.evaluate(
+        "state => { Object.defineProperty(document, 'visibilityState', {value: state, configurable: true});"
+        " document.dispatchEvent(new Event('visibilitychange')); }",
+        state,
+    )
+
+
+def test_a_message_that_came_while_the_tab_was_hidden_is_read_when_it_shows_again(
+    desk: LiveDesk, olga: Page
+) -> None:
+    send_mail(desk, "<kettle-1@example.net>", "My kettle does not boil.")
+    first = olga.locator("#rows .row").first
+    expect(first.locator(".who")).to_have_text("Ivan Petrov", timeout=10000)
+    first.locator(".row-link").click()
+    listening(olga)
+    before = unread_in_title(olga)
+
+    olga.evaluate(NOTE_NOTIFIED_OPERATORS)
+    set_tab_visibility(olga, "hidden")
+    send_mail(desk, "<kettle-2@example.net>", "Hello?", "<kettle-1@example.net>")
+    expect(olga.locator("#feed .msg.visitor .text").last).to_have_text("Hello?", timeout=10000)
+    # the operators' notification mails change the dialog's delivery states a moment later: once they
+    # are in, only showing the tab again can read the dialog
+    notified = olga.locator("body")
+    expect(notified).to_have_attribute("data-notified", re.compile("olga@"), timeout=10000)
+    expect(notified).to_have_attribute("data-notified", re.compile("pavel@"), timeout=10000)
+    expect(olga.locator("#desk:not([data-updating])")).to_have_count(1)
+    expect(olga.locator("#rows .row.current .badge")).to_have_text("1")
+    expect(olga).to_have_title(f"({before + 1}) Ivan Petrov · Acme Help")
+
+    set_tab_visibility(olga, "visible")
+    expect(olga.locator("#rows .row.current .badge")).to_have_count(0)
+    expect(olga).to_have_title(f"({before}) Ivan Petrov · Acme Help")
+    assert olga.evaluate(STILL_THE_SAME_PAGE)

@@ -23,6 +23,7 @@
   let reloadList = false;
   let dialogDue = false;
   let timer = null;
+  let running = 0; // flushes queued or fetching
   let chain = Promise.resolve(); // one fetch at a time, so an older answer never overwrites a newer one
 
   const $ = (id) => document.getElementById(id);
@@ -223,13 +224,22 @@
     const touched = rows, listAgain = reloadList || rows.size > MAX_ROWS, dialogAgain = dialogDue;
     rows = new Map();
     reloadList = dialogDue = false;
+    running += 1;
     chain = chain.then(() => {
       const work = [];
       if (listAgain) work.push(reloadRows());
       else if (touched.size) work.push(updateRows(touched));
       if (dialogAgain && openId) work.push(updateDialog());
       return Promise.all(work);
-    }).catch(() => { /* the next event or a reload shows it */ });
+    }).catch(() => { /* the next event or a reload shows it */ }).then(() => {
+      running -= 1;
+      if (!timer && !running) delete desk.dataset.updating;
+    });
+  }
+
+  function schedule() {
+    desk.dataset.updating = "1"; // until the page shows what the events said
+    if (!timer) timer = setTimeout(flush, BURST_MS);
   }
 
   function touchRow(id, top) {
@@ -251,9 +261,16 @@
     }
     const mine = openId && (id === openId || (contactId && Number(event.contact_id || 0) === contactId));
     if (mine && DIALOG.has(type) && !(type === "conversation_read" && event.operator_id === me)) dialogDue = true;
-    if (!timer && (rows.size || reloadList || dialogDue)) timer = setTimeout(flush, BURST_MS);
+    if (rows.size || reloadList || dialogDue) schedule();
   }
 
   document.addEventListener("relaydesk:event", ({detail}) => { if (detail) heard(detail); });
+  // Messages that came while the tab was hidden stay unread until the operator looks again.
+  document.addEventListener("visibilitychange", () => {
+    const current = openId && document.querySelector(`#rows .row.current.has-unread`);
+    if (document.visibilityState !== "visible" || !current) return;
+    dialogDue = true;
+    schedule();
+  });
   showUnread(Number(desk.dataset.unread || 0));
 })();
