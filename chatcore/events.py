@@ -107,6 +107,14 @@ class ConversationsJoined:
     joined_id: int
 
 
+@dataclass(frozen=True)
+class ConversationSeen:
+    """The visitor's chat showed them the conversation up to `message_id` ("seen by the visitor")."""
+
+    conversation_id: int
+    message_id: int
+
+
 Event = (
     ConversationStarted
     | MessagePosted
@@ -121,6 +129,7 @@ Event = (
     | DeliveryChanged
     | EmailClaimed
     | ConversationsJoined
+    | ConversationSeen
 )
 
 # The names events carry in the event log and on the streams (a contract for outside clients).
@@ -138,6 +147,7 @@ EVENT_TYPES: dict[type[Any], str] = {
     SavedReplyChanged: "saved_reply_changed",
     EmailClaimed: "email_claimed",
     ConversationsJoined: "conversations_joined",
+    ConversationSeen: "conversation_seen",
 }
 
 

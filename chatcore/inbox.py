@@ -155,9 +155,27 @@ def list_conversations(
     items = _items(session, operator_id, rows[:limit])
     last = items[-1] if more else None
     next_cursor = encode_cursor(last.updated_at, last.id) if last else None
+    return InboxPage(items, next_cursor, tab_counts(session, operator_id, filters))
+
+
+def list_rows(
+    session: Session, operator_id: int, filters: InboxFilter, conversation_ids: Sequence[int]
+) -> dict[int, InboxItem]:
+    """The list rows of these conversations that pass the filters, by id: a live page updates the
+    rows an event touched without reading the whole list again."""
+    if not conversation_ids:
+        return {}
+    shape, params = _shape(filters, operator_id)
+    wanted = col(Conversation.id).in_(list(conversation_ids))
+    rows = _fetch(session, _with_read_mark(_rows_query([*_conditions(shape), wanted]), shape), params)
+    return {item.id: item for item in _items(session, operator_id, rows)}
+
+
+def tab_counts(session: Session, operator_id: int, filters: InboxFilter) -> TabCounts:
+    """The three tab counts `list_conversations` gives, without the page."""
+    shape, params = _shape(filters, operator_id)
     counted = _fetch(session, _counts_statement(replace(shape, assignee="any")), params)[0]
-    counts = TabCounts(mine=counted[0] or 0, unassigned=counted[1] or 0, all=counted[2] or 0)
-    return InboxPage(items, next_cursor, counts)
+    return TabCounts(mine=counted[0] or 0, unassigned=counted[1] or 0, all=counted[2] or 0)
 
 
 def _search_page(

@@ -257,9 +257,12 @@ class Desk:
         )
         return self.session.exec(query).one() or 0
 
-    def mark_seen_by_visitor(self, conversation: Conversation, message_id: int) -> None:
-        conversation.visitor_seen_message_id = max(conversation.visitor_seen_message_id, message_id)
+    def mark_seen_by_visitor(self, conversation: Conversation, message_id: int) -> list[ev.Event]:
+        if message_id <= conversation.visitor_seen_message_id:
+            return []
+        conversation.visitor_seen_message_id = message_id
         self.session.add(conversation)
+        return [ev.ConversationSeen(_id(conversation), message_id)]
 
     def last_message_id(self, conversation: Conversation) -> int:
         query = select(Message.id).where(Message.conversation_id == conversation.id)

@@ -227,7 +227,8 @@ def list_messages(request: Request) -> Response:
         operators = {o.id: o for o in session.exec(select(Operator))}
         files = _files_json(session, deps, messages)
         if messages:
-            Desk(session, deps.clock.now()).mark_seen_by_visitor(conversation, messages[-1].id or 0)
+            seen = Desk(session, deps.clock.now()).mark_seen_by_visitor(conversation, messages[-1].id or 0)
+            deps.react(session, seen)  # the desk shows "seen by the visitor" live
             session.commit()
         return JSONResponse(
             {

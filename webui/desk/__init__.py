@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from webui.desk import actions, dialog, listing, person
+from webui.desk import actions, dialog, listing, live, person
 
 DIALOG = "/inbox/{conversation_id:int}"
 # Forms that answer a wrong CSRF token themselves, beside the form, keeping what was typed
@@ -24,7 +24,9 @@ def routes() -> list[Route]:
     return [
         Route("/inbox", listing.inbox_page, methods=["GET"]),
         Route("/inbox/rows", listing.rows_fragment, methods=["GET"]),
+        Route("/inbox/live/rows", live.rows_json, methods=["GET"]),
         Route(DIALOG, dialog.dialog_page, methods=["GET"]),
+        Route(DIALOG + "/live", dialog.dialog_fragment, methods=["GET"]),
         Route(DIALOG + "/reply", actions.reply_submit, methods=["POST"]),
         Route(DIALOG + "/close", actions.close_submit, methods=["POST"]),
         Route(DIALOG + "/reopen", actions.reopen_submit, methods=["POST"]),

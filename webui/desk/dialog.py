@@ -15,16 +15,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from chatcore import saved_replies
-from chatcore.directory import DialogSummary, dialogs_of_contact
+from chatcore.directory import DialogSummary, assignable_operators, dialogs_of_contact
 from chatcore.files import size_parts
 from chatcore.inbox import MessageView, get_conversation
 from chatcore.models import Contact, Conversation, Operator
 from chatcore.services import Desk
 from webui.deps import WebDeps
-from webui.desk.feed import feed_entries, initials
+from webui.desk.feed import FeedEntry, feed_entries, initials
 from webui.desk.filters import view_from
 from webui.desk.guard import deps_of, desk_page, list_params
 from webui.desk.listing import list_context
+from webui.desk.live import unread_dialogs
 from webui.file_views import FileView, operator_views
 from webui.pages import render
 from webui.uploads import MAX_FILES
@@ -56,11 +57,33 @@ def dialog_page(request: Request) -> Response:
 
 
 def dialog_response(request: Request, state: DialogState) -> Response:
+    context = _page_context(request, state, read=True, whole_page=True)
+    if context is None:
+        return render(request, "not_found.html", {"operator": request.state.operator}, 404)
+    return render(request, "desk/page.html", context, state.status_code)
+
+
+@desk_page
+def dialog_fragment(request: Request) -> Response:
+    """GET /inbox/ID/live: the dialog and its card as the page draws them, for a live page to swap in
+    (the composer is in it but the script keeps its own). `read=1` reads it, as opening it does."""
+    read = request.query_params.get("read") == "1"
+    context = _page_context(request, DialogState(), read=read, whole_page=False)
+    if context is None:
+        return render(request, "not_found.html", {"operator": request.state.operator}, 404)
+    return render(request, "desk/_live_dialog.html", context)
+
+
+def _page_context(
+    request: Request, state: DialogState, *, read: bool, whole_page: bool
+) -> dict[str, Any] | None:
+    """What the dialog page draws; the list pane's rows only for the whole page. None: no such dialog."""
     deps = deps_of(request)
     operator: Operator = request.state.operator
     conversation_id = int(request.path_params["conversation_id"])
-    if not _mark_read(deps, conversation_id, operator):
-        return render(request, "not_found.html", {"operator": operator}, 404)
+    if read and not _mark_read(deps, conversation_id, operator):
+        return None
+    view = view_from(list_params(request))
     with deps.read_session() as session:
         conversation = session.get(Conversation, conversation_id)
         contact = session.get(Contact, conversation.contact_id) if conversation else None
@@ -69,9 +92,14 @@ def dialog_response(request: Request, state: DialogState) -> Response:
             if contact
             else None
         )
-        if context is None:
-            return render(request, "not_found.html", {"operator": operator}, 404)
-        context.update(list_context(session, operator, view_from(list_params(request)), None))
+        if context is None or conversation is None:
+            return None
+        context["seen_id"] = seen_by_visitor(context["entries"], conversation)
+        if whole_page:
+            context.update(list_context(session, operator, view, None))
+            context["unread"] = unread_dialogs(session, operator)
+        else:
+            context.update({"view": view, "operators": assignable_operators(session)})
         context["saved_replies"] = saved_replies.search(session, operator)
     context.update(
         {
@@ -82,7 +110,19 @@ def dialog_response(request: Request, state: DialogState) -> Response:
             "max_files": MAX_FILES,
         }
     )
-    return render(request, "desk/page.html", context, state.status_code)
+    return context
+
+
+def seen_by_visitor(entries: list[FeedEntry], conversation: Conversation) -> int | None:
+    """The newest answer in this dialog the visitor's chat has shown them, if any: "seen by the visitor"."""
+    answers = [
+        e.id
+        for e in entries
+        if e.conversation_id == conversation.id
+        and e.kind in ("operator", "autoreply")
+        and e.id <= conversation.visitor_seen_message_id
+    ]
+    return max(answers) if answers else None
 
 
 def _mark_read(deps: WebDeps, conversation_id: int, operator: Operator) -> bool:

@@ -15,6 +15,7 @@ from chatcore.inbox import InboxPage, list_conversations
 from chatcore.models import Operator
 from webui.desk.filters import ListView, view_from
 from webui.desk.guard import deps_of, desk_page, redirect
+from webui.desk.live import unread_dialogs
 from webui.pages import render
 
 PAGE_SIZE = 30
@@ -45,6 +46,7 @@ def inbox_page(request: Request) -> Response:
         return redirect("/inbox" + view.query())  # the filter form's empty fields go: one view, one URL
     with deps_of(request).read_session() as session:
         context = list_context(session, operator, view, cursor)
+        context["unread"] = unread_dialogs(session, operator)
     return render(request, "desk/page.html", {**context, "operator": operator, "pane": "list"})
 
 

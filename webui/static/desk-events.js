@@ -6,6 +6,9 @@
   if (!window.EventSource || window.relaydeskEvents) return;
   const source = new EventSource("/api/v1/events");
   window.relaydeskEvents = source;
+  // The page says whether it is live (a style or a test can follow it): "open" or "connecting".
+  source.onopen = () => { document.documentElement.dataset.live = "open"; };
+  source.onerror = () => { document.documentElement.dataset.live = "connecting"; };
   source.onmessage = (message) => {
     let data;
     try {

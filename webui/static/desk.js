@@ -28,12 +28,16 @@
     });
   }
   localTimes(document);
+  window.deskLocalTimes = localTimes;
 
   /* Filters apply as soon as they change. */
-  document.querySelectorAll("#filter-assignee, #filter-unread, #filter-awaiting, [data-autosubmit]")
-    .forEach(function (el) {
+  function autosubmit(scope, selector) {
+    scope.querySelectorAll(selector).forEach(function (el) {
       el.addEventListener("change", function () { el.form.requestSubmit ? el.form.requestSubmit() : el.form.submit(); });
     });
+  }
+  autosubmit(document, "#filter-assignee, #filter-unread, #filter-awaiting, [data-autosubmit]");
+  window.deskAutosubmit = function (scope) { autosubmit(scope, "[data-autosubmit]"); };
 
   /* The list loads its next cursor page when "More" comes into view (or is clicked). */
   function loadMore(link) {
@@ -62,6 +66,7 @@
     if (observer) { observer.observe(more); }
   }
   watchMore();
+  window.deskWatchMore = watchMore;
 
   /* The feed opens at its newest message. */
   var feed = $("feed");
