@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from starlette.datastructures import UploadFile
 from starlette.responses import JSONResponse, Response
 
 from chatcore import inbox
 from chatcore.errors import DomainError, FieldError
 from chatcore.events import MessagePosted
-from chatcore.files import NewAttachment, attachments_by_message, display_filename, normal_content_type
+from chatcore.files import NewAttachment, attachments_by_message
 from chatcore.models import Conversation, Message, Operator, Source
 from chatcore.services import Desk, NewMessage
 from webui.api.auth import bearer_token
@@ -18,8 +17,7 @@ from webui.api.endpoint import ApiCall, bounded_id, media_type
 from webui.api.errors import ApiError
 from webui.api.schemas import AssigneeBody, NewMessageBody, TagBody
 from webui.api.views import message_json, operator_ref, view_json
-from webui.deps import BlobStorage
-from webui.uploads import MAX_FILES, chosen_files, upload_problem
+from webui.uploads import MAX_FILES, chosen_files, store_files, upload_problem
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 FORM_SLACK = 256 * 1024  # the text field and the part headers around the files
@@ -155,24 +153,7 @@ def _message_from_form(call: ApiCall) -> tuple[str, bool, tuple[NewAttachment, .
         raise ApiError(413, f"{problem.filename} is larger than {call.deps.max_file_size} bytes", "files")
     if problem is not None:
         raise ApiError(422, f"at most {MAX_FILES} files a message", "files")
-    return text, form.get("note") in ("1", "true"), _store(uploads, call.deps.blobs)
-
-
-def _store(uploads: list[UploadFile], blobs: BlobStorage) -> tuple[NewAttachment, ...]:
-    """In the handler's thread: the spooled files are read and written without the event loop."""
-    stored: list[NewAttachment] = []
-    for upload in uploads:
-        upload.file.seek(0)
-        data = upload.file.read()
-        stored.append(
-            NewAttachment(
-                sha256=blobs.put(data),
-                filename=display_filename(upload.filename or ""),
-                content_type=normal_content_type(upload.content_type),
-                size=len(data),
-            )
-        )
-    return tuple(stored)
+    return text, form.get("note") in ("1", "true"), store_files(uploads, call.deps.blobs)
 
 
 def close(call: ApiCall) -> dict[str, Any]:
