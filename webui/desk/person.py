@@ -19,6 +19,7 @@ from chatcore.events import ContactChanged
 from chatcore.identity import verify_email
 from chatcore.models import Contact, Conversation, Operator
 from chatcore.services import Desk
+from webui.api.views import contact_json
 from webui.desk.actions import back_to_dialog
 from webui.desk.dialog import DialogState, dialog_response
 from webui.desk.feed import initials
@@ -66,23 +67,12 @@ def _save(request: Request, contact_id: int, changes: ContactChanges) -> Contact
         return contact
 
 
-def card_json(contact: Contact) -> dict[str, Any]:
-    return {
-        "id": contact.id,
-        "name": contact.name,
-        "email": contact.email,
-        "phone": contact.phone,
-        "notes": contact.notes,
-        "properties": contact.properties,
-    }
-
-
 def _answer_json(result: Contact | FieldError | None, request: Request) -> Response:
     if result is None:
         return JSONResponse({"error": "not found"}, 404)
     if isinstance(result, FieldError):
         return JSONResponse({"error": result.problem, "field": result.field}, 422)
-    return JSONResponse({"contact": card_json(result)})
+    return JSONResponse({"contact": contact_json(result)})
 
 
 @desk_action
