@@ -16,6 +16,7 @@ from bridge.db import is_postgres, make_engine, reads
 from bridge.event_wakers import PollWaker, PostgresWaker, Waker
 from bridge.events import EventHub
 from bridge.i18n import Catalogs
+from bridge.mail_review import MailRetries
 from bridge.rulebook import RuleBook, Rules
 from bridge.settings import Settings
 from bridge.tokens import TokenCodec
@@ -94,6 +95,7 @@ def build_web_app(context: Context, hub: EventHub | None = None) -> Starlette:
             read_engine=reads(context.engine),
             events=hub or build_event_hub(context),
             previous_secret_keys=settings.site.previous_secret_keys,
+            mail_retries=MailRetries(context),
         )
     )
 

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime
-from email import policy
-from email.parser import BytesParser
 
 import mailparser
 from sqlmodel import col, select
@@ -14,18 +10,8 @@ from sqlmodel import col, select
 from bridge.context import Context
 from bridge.db import read_session, transaction
 from bridge.pipeline import process_one
+from chatcore.mail_review import QuarantinedMail, quarantined_one, summary
 from chatcore.models import SpoolItem, SpoolStatus
-
-
-@dataclass(frozen=True)
-class QuarantinedMail:
-    id: int
-    received_at: datetime
-    sender: str
-    subject: str
-    reason: str
-    source_key: str
-    size: int
 
 
 def list_quarantined(context: Context) -> list[QuarantinedMail]:
@@ -33,41 +19,26 @@ def list_quarantined(context: Context) -> list[QuarantinedMail]:
         rows = session.exec(
             select(SpoolItem).where(SpoolItem.status == SpoolStatus.QUARANTINED).order_by(col(SpoolItem.id))
         ).all()
-        return [_summary(row) for row in rows]
+        return [summary(row) for row in rows]
 
 
 def get_quarantined(context: Context, spool_id: int) -> tuple[QuarantinedMail, bytes] | None:
     with read_session(context.engine) as session:
-        row = session.get(SpoolItem, spool_id)
-        if row is None or row.status != SpoolStatus.QUARANTINED:
-            return None
-        return _summary(row), row.raw
+        row = quarantined_one(session, spool_id)
+        return (summary(row), row.raw) if row is not None else None
 
 
 def retry(context: Context, spool_id: int) -> SpoolItem | None:
     """Run the mail through the pipeline again now; returns the row as it ended, None if not quarantined."""
     with transaction(context.engine) as session:
-        row = session.get(SpoolItem, spool_id)
-        if row is None or row.status != SpoolStatus.QUARANTINED:
+        row = quarantined_one(session, spool_id)
+        if row is None:
             return None
         row.status, row.reason = SpoolStatus.PENDING, ""
         session.add(row)
     process_one(context, spool_id)
     with read_session(context.engine) as session:
         return session.get(SpoolItem, spool_id)
-
-
-def _summary(row: SpoolItem) -> QuarantinedMail:
-    headers = BytesParser(policy=policy.default).parsebytes(row.raw, headersonly=True)
-    return QuarantinedMail(
-        id=row.id or 0,
-        received_at=row.received_at,
-        sender=str(headers.get("From", "") or row.envelope_from or ""),
-        subject=str(headers.get("Subject", "")),
-        reason=row.reason,
-        source_key=row.source_key,
-        size=len(row.raw),
-    )
 
 
 def mime_defects(raw: bytes) -> list[str]:

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from chatcore.clock import Clock
 from chatcore.events import Delivery, Event
+from chatcore.models import SpoolItem
 from webui.file_links import FileLinks
 
 
@@ -37,6 +38,16 @@ class EventFeed(Protocol):
     """The process's event hub (bridge.events.EventHub)."""
 
     def subscribe(self, after: int | None) -> EventSubscription: ...
+
+
+class MailRetries(Protocol):
+    """Retries that need the pipeline or the outbound settings (bridge.mail_review.MailRetries)."""
+
+    def retry_quarantined(self, spool_id: int) -> SpoolItem | None:
+        """Run the mail through the pipeline again; the row as it ended, None if it was not held."""
+
+    def retry_delivery(self, outbox_id: int) -> bool:
+        """Make a failing outbox row due now; False when there is none (or a sender holds it)."""
 
 
 @dataclass(frozen=True)
@@ -67,3 +78,4 @@ class WebDeps:
     events: EventFeed | None = None  # the live streams' source; None: they answer 503
     event_heartbeat: float = 15.0  # seconds between comment lines on an idle stream
     previous_secret_keys: tuple[str, ...] = ()  # still accepted for signed values (key rotation)
+    mail_retries: MailRetries | None = None  # Settings → Mail's retry buttons; None: they answer 503

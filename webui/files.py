@@ -96,7 +96,7 @@ def _raw_of(session: Session, message: Message) -> bytes | None:
     return row.raw if row else None
 
 
-def _parsed(raw: bytes | None) -> ParsedMail | None:
+def parsed(raw: bytes | None) -> ParsedMail | None:
     if raw is None:
         return None
     try:
@@ -115,7 +115,7 @@ def original_page(request: Request) -> Response:
     base = f"/inbox/{message.conversation_id}/messages/{message.id}/original"
     context = {
         "message": message,
-        "mail": _parsed(raw),
+        "mail": parsed(raw),
         "frame_url": base + "/frame",
         "eml_url": base + ".eml" if raw is not None else None,
         "sandbox": FRAME_SANDBOX,
@@ -142,13 +142,18 @@ def original_frame(request: Request) -> Response:
         }
         body = resolve_cid(message.html, urls.get)
     else:
-        mail = _parsed(raw)
+        mail = parsed(raw)
         text = mail.text if mail else message.text
-        body = f'<pre style="white-space:pre-wrap;font:inherit">{html_lib.escape(text)}</pre>'
-    return _frame_response(request, body)
+        body = preformatted(text)
+    return frame_response(request, body)
 
 
-def _frame_response(request: Request, body: str) -> Response:
+def preformatted(text: str) -> str:
+    """Plain text as the frame shows it: escaped, wrapped, in the page's font."""
+    return f'<pre style="white-space:pre-wrap;font:inherit">{html_lib.escape(text)}</pre>'
+
+
+def frame_response(request: Request, body: str) -> Response:
     origin = f"{request.url.scheme}://{request.url.netloc}"
     policy = (
         f"default-src 'none'; img-src {origin}; style-src 'unsafe-inline'; "

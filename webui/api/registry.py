@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 from starlette.routing import Route
 
-from webui.api import contacts, conversations, operators, saved_replies
+from webui.api import admin_mail, contacts, conversations, operators, saved_replies
 from webui.api.endpoint import Handler, endpoint
 from webui.api.schemas import (
     AssigneeBody,
@@ -139,6 +139,50 @@ def api_routes() -> list[ApiRoute]:
             query=EVENTS_QUERY,
         ),
         ApiRoute("GET", "/operators", operators.list_operators, "Every operator"),
+        *admin_mail_routes(),
+    ]
+
+
+PAGE_QUERY = (
+    Param("offset", "items to skip (default 0)", {"type": "integer", "minimum": 0}),
+    Param("limit", "items a page, 1 to 100 (default 50)", {"type": "integer", "minimum": 1, "maximum": 100}),
+)
+
+
+def admin_mail_routes() -> list[ApiRoute]:
+    m = admin_mail
+    state = Param("state", "failed, retrying or all (default)", {"type": "string", "enum": list(m.STATES)})
+    return [
+        ApiRoute(
+            "GET",
+            "/admin/quarantine",
+            m.list_quarantine,
+            "Quarantined inbound mail, newest first",
+            query=PAGE_QUERY,
+            admin_only=True,
+        ),
+        ApiRoute(
+            "POST",
+            "/admin/quarantine/{spool_id}/retry",
+            m.retry_quarantined,
+            "Run a quarantined mail through the pipeline again",
+            admin_only=True,
+        ),
+        ApiRoute(
+            "GET",
+            "/admin/outbox",
+            m.list_outbox,
+            "Outbound mail that failed or is being retried, newest first",
+            query=(state, *PAGE_QUERY),
+            admin_only=True,
+        ),
+        ApiRoute(
+            "POST",
+            "/admin/outbox/{outbox_id}/retry",
+            m.retry_outbox,
+            "Send a failing mail on the sender's next pass",
+            admin_only=True,
+        ),
     ]
 
 

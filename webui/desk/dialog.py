@@ -18,6 +18,7 @@ from chatcore import saved_replies
 from chatcore.directory import DialogSummary, assignable_operators, dialogs_of_contact
 from chatcore.files import size_parts
 from chatcore.inbox import MessageView, get_conversation
+from chatcore.mail_review import needs_a_look
 from chatcore.models import Contact, Conversation, Operator
 from chatcore.services import Desk
 from webui.deps import WebDeps
@@ -98,6 +99,7 @@ def _page_context(
         if whole_page:
             context.update(list_context(session, operator, view, None))
             context["unread"] = unread_dialogs(session, operator)
+            context["mail_attention"] = needs_a_look(session, operator)
         else:
             context.update({"view": view, "operators": assignable_operators(session)})
         context["saved_replies"] = saved_replies.search(session, operator)

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from chatcore.directory import assignable_operators, tag_names
 from chatcore.errors import DomainError
 from chatcore.inbox import InboxPage, list_conversations
+from chatcore.mail_review import needs_a_look
 from chatcore.models import Operator
 from webui.desk.filters import ListView, view_from
 from webui.desk.guard import deps_of, desk_page, redirect
@@ -47,6 +48,7 @@ def inbox_page(request: Request) -> Response:
     with deps_of(request).read_session() as session:
         context = list_context(session, operator, view, cursor)
         context["unread"] = unread_dialogs(session, operator)
+        context["mail_attention"] = needs_a_look(session, operator)
     return render(request, "desk/page.html", {**context, "operator": operator, "pane": "list"})
 
 

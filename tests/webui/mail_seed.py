@@ -1,0 +1,102 @@
+"""Mail that needs a look, for Settings → Mail's tests and screenshots: quarantined inbound mail and
+outbound mail that failed or is being retried, as the pipeline and the sender leave them."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from chatcore.models import OutboxMail, OutboxStatus, SpoolItem, SpoolStatus
+
+
+@dataclass(frozen=True)
+class SeededMail:
+    held: list[int]  # quarantined spool items, oldest first
+    failed: int  # an outbox row given up on
+    retrying: int  # an outbox row waiting for its next attempt
+
+
+def mail(sender: str, to: str, subject: str, text: str, html: str | None = None) -> bytes:
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, to, subject
+    message["Message-ID"] = f"<{hashlib.sha256(subject.encode()).hexdigest()[:16]}@example.net>"
+    message.set_content(text)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
+    return message.as_bytes()
+
+
+def hold(session: Session, raw: bytes, reason: str, at: datetime) -> int:
+    row = SpoolItem(
+        source_key=f"seed:{hashlib.sha256(raw).hexdigest()}",
+        raw=raw,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        status=SpoolStatus.QUARANTINED,
+        reason=reason,
+        received_at=at,
+        processed_at=at,
+    )
+    session.add(row)
+    session.flush()
+    return row.id or 0
+
+
+def outbox_row(session: Session, recipient: str, subject: str, at: datetime, *, failed: bool) -> int:
+    raw = mail("Acme Support <support@example.com>", recipient, subject, "Hello")
+    row = OutboxMail(
+        recipient=recipient,
+        envelope_from="support@example.com",
+        raw=raw,
+        status=OutboxStatus.FAILED if failed else OutboxStatus.PENDING,
+        attempts=3 if failed else 2,
+        last_error=(
+            "550 5.1.1 <%s>: Recipient address rejected: User unknown" % recipient
+            if failed
+            else "connection refused by 127.0.0.1:2526"
+        ),
+        next_attempt_at=at + timedelta(minutes=4),
+        deadline=at + timedelta(days=2),
+        created_at=at - timedelta(minutes=5),
+    )
+    session.add(row)
+    session.flush()
+    return row.id or 0
+
+
+def seed_mail(engine: Engine, now: datetime) -> SeededMail:
+    with Session(engine, expire_on_commit=False) as session:
+        held = [
+            hold(
+                session,
+                mail(
+                    "Pavel Orlov <pavel@home.example>",
+                    "support+op.token@example.com",
+                    "Re: Заказ 1042",
+                    "Отправлю завтра.",
+                ),
+                "sent to pavel@example.com's reply address from pavel@home.example, "
+                "which is not that operator's address",
+                now - timedelta(hours=2),
+            ),
+            hold(
+                session,
+                mail(
+                    "Shop <news@shop.example>",
+                    "support@example.com",
+                    "Weekly offers",
+                    "Offers",
+                    '<p>Offers <script>alert("x")</script><img src="https://tracker.example/p.gif"></p>',
+                ),
+                "parse: the mail has no text, subject or attachment to show",
+                now - timedelta(minutes=30),
+            ),
+        ]
+        failed = outbox_row(session, "nobody@example.org", "Your question about the refund", now, failed=True)
+        retrying = outbox_row(session, "john@example.net", "Re: Invoice 7781", now, failed=False)
+        session.commit()
+    return SeededMail(held, failed, retrying)
