@@ -55,7 +55,7 @@ def outbox_row(session: Session, recipient: str, subject: str, at: datetime, *, 
         status=OutboxStatus.FAILED if failed else OutboxStatus.PENDING,
         attempts=3 if failed else 2,
         last_error=(
-            "550 5.1.1 <%s>: Recipient address rejected: User unknown" % recipient
+            f"550 5.1.1 <{recipient}>: Recipient address rejected: User unknown"
             if failed
             else "connection refused by 127.0.0.1:2526"
         ),

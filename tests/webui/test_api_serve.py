@@ -88,4 +88,3 @@ def test_a_token_revoked_on_the_profile_page_fails_on_the_next_request(desk: Rel
     assert revoked.status_code == 303
 
     assert api.get("/api/v1/operators").status_code == 401
-
