@@ -116,7 +116,7 @@ def test_delete_asks_first(client: TestClient, seeded: SeededMail, context: Cont
     held = seeded.held[0]
     confirm = client.get(f"/settings/mail/quarantine/{held}/delete")
     assert confirm.status_code == 200
-    assert "is deleted for good" in confirm.text
+    assert "will be deleted for good" in confirm.text
     with Session(context.engine) as session:
         assert session.get(SpoolItem, held) is not None, "asking deletes nothing"
     done = client.post(f"/settings/mail/quarantine/{held}/delete", data={"csrf": csrf})
