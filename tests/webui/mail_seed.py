@@ -87,12 +87,14 @@ def seed_mail(engine: Engine, now: datetime) -> SeededMail:
                 session,
                 mail(
                     "Shop <news@shop.example>",
-                    "support@example.com",
+                    "support+x7kq2mfzq4dtrw3aa@example.com",
                     "Weekly offers",
-                    "Offers",
-                    '<p>Offers <script>alert("x")</script><img src="https://tracker.example/p.gif"></p>',
+                    "Offers of the week",
+                    "<h2>Offers of the week</h2><p>Up to <b>30%</b> off garden tools."
+                    '<script>alert("x")</script><img src="https://tracker.example/p.gif" alt=""></p>',
                 ),
-                "parse: the mail has no text, subject or attachment to show",
+                "route: the reply address support+x7kq2mfzq4dtrw3aa@example.com carries a token that does not "
+                "verify (altered, or signed with a key that is no longer accepted)",
                 now - timedelta(minutes=30),
             ),
         ]
