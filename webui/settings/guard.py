@@ -8,13 +8,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from chatcore.models import Operator
-from webui.guard import SyncHandler, operator_required
+from webui.guard import AsyncHandler, SyncHandler, operator_required
 from webui.pages import render
 
 ADMIN = "admin"
 
 
-def admin_required(handler: SyncHandler) -> SyncHandler:
+def admin_required(handler: SyncHandler) -> AsyncHandler:
     """A plain `def` handler, run in the threadpool only for an admin."""
 
     @wraps(handler)
@@ -24,4 +24,4 @@ def admin_required(handler: SyncHandler) -> SyncHandler:
             return render(request, "settings/forbidden.html", {"operator": operator}, 403)
         return handler(request)
 
-    return operator_required(checked)  # type: ignore[return-value]
+    return operator_required(checked)

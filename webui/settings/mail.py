@@ -41,7 +41,7 @@ def _deps(request: Request) -> WebDeps:
     return deps
 
 
-def _page_number(request: Request, name: str) -> int:
+def _positive(request: Request, name: str) -> int:
     text = request.query_params.get(name, "1")
     return int(text) if text.isascii() and text.isdigit() and 0 < len(text) <= 6 and int(text) > 0 else 1
 
@@ -53,7 +53,7 @@ def _back(notice: str, **extra: int) -> Response:
 
 @admin_required
 def mail_page(request: Request) -> Response:
-    held_page_no, out_page_no = _page_number(request, "held"), _page_number(request, "out")
+    held_page_no, out_page_no = _positive(request, "held"), _positive(request, "out")
     with _deps(request).read_session() as session:
         counts = mail_review.mail_counts(session)
         held = mail_review.quarantined_page(session, (held_page_no - 1) * PAGE_SIZE, PAGE_SIZE)
@@ -68,7 +68,7 @@ def mail_page(request: Request) -> Response:
         "held_pages": max(1, -(-counts.quarantined // PAGE_SIZE)),
         "out_pages": max(1, -(-counts.failing // PAGE_SIZE)),
         "done": request.query_params.get("done"),
-        "conversation_id": request.query_params.get("conversation", ""),
+        "conversation_id": _positive(request, "conversation"),
         "now": _deps(request).clock.now(),
     }
     return render(request, "settings/mail.html", context)
