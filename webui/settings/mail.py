@@ -42,8 +42,9 @@ def _deps(request: Request) -> WebDeps:
 
 
 def _positive(request: Request, name: str) -> int:
+    """A page number or an id from the query string; 1 when it is missing or not one."""
     text = request.query_params.get(name, "1")
-    return int(text) if text.isascii() and text.isdigit() and 0 < len(text) <= 6 and int(text) > 0 else 1
+    return int(text) if text.isascii() and text.isdigit() and 0 < len(text) <= 10 and int(text) > 0 else 1
 
 
 def _back(notice: str, **extra: int) -> Response:
