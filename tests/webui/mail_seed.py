@@ -93,8 +93,8 @@ def seed_mail(engine: Engine, now: datetime) -> SeededMail:
                     "<h2>Offers of the week</h2><p>Up to <b>30%</b> off garden tools."
                     '<script>alert("x")</script><img src="https://tracker.example/p.gif" alt=""></p>',
                 ),
-                "route: the reply address support+x7kq2mfzq4dtrw3aa@example.com carries a token that does not "
-                "verify (altered, or signed with a key that is no longer accepted)",
+                "route: the reply address support+x7kq2mfzq4dtrw3aa@example.com carries a token that "
+                "does not verify (altered, or signed with a key that is no longer accepted)",
                 now - timedelta(minutes=30),
             ),
         ]
