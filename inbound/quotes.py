@@ -57,9 +57,8 @@ def history_start(lines: Sequence[str]) -> tuple[int, frozenset[int]]:
             continue
         if _OUTLOOK_MARKER.match(line) or _is_header_block(lines, index):
             start, end = _include_separator(lines, index), _header_end(lines, index)
-            if not (_next_is_quote(lines, end - 1) and _has_answer_after_quote(lines[end:])):
+            if not _reply_below_header(lines, start, end, inline_attributions):
                 return start, frozenset(inline_attributions)
-            # A reply written below (or between) the ">" quote that follows the header block.
             inline_attributions.update(range(start, end))
             continue
         size = _attribution_size(lines, index)
@@ -130,6 +129,17 @@ def _is_header_block(lines: Sequence[str], index: int) -> bool:
 
 def _wrapped_address(lines: Sequence[str], index: int) -> bool:
     return bool(_ADDRESS_CONTINUATION.match(lines[index]) and _HEADER_FROM.match(lines[index - 1]))
+
+
+def _reply_below_header(lines: Sequence[str], start: int, end: int, attributions: set[int]) -> bool:
+    """A reply written below (or between) the ">" quote under a header block at the top of the message.
+
+    With new text above the block, the sender top-posted and the ">" lines belong to the quoted message.
+    """
+    above = (line for number, line in enumerate(lines[:start]) if number not in attributions)
+    if any(line.strip() and not _QUOTE_LINE.match(line) for line in above):
+        return False
+    return _next_is_quote(lines, end - 1) and _has_answer_after_quote(lines[end:])
 
 
 def _header_end(lines: Sequence[str], index: int) -> int:
