@@ -228,6 +228,6 @@ def test_header_block_over_an_unquoted_message_still_cuts_the_rest() -> None:
 
 
 def test_quotes_inside_a_top_posted_original_do_not_make_it_a_reply_below() -> None:
-    message = "Works now.\n\nFrom: Relaydesk <s@r.example>\nSent: today 10:15\n\n> Wi-Fi only?\n\nThen update.\n"
+    message = "Works.\n\nFrom: Relaydesk <s@r.example>\nSent: today 10:15\n\n> Wi-Fi only?\n\nThen update.\n"
 
-    assert clean_text_reply(message).text == "Works now."
+    assert clean_text_reply(message).text == "Works."
