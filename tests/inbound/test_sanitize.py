@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from inbound.sanitize import html_to_text, sanitize_html
+from inbound.sanitize import sanitize_html
 
 
 @pytest.mark.parametrize(
@@ -50,42 +50,3 @@ def test_images_only_from_cid_or_https() -> None:
 
 def test_harmless_inline_colour_is_kept() -> None:
     assert 'style="color:red"' in sanitize_html('<span style="color: red; position: fixed">x</span>')
-
-
-def test_text_paragraphs_breaks_and_divs_become_lines() -> None:
-    text = html_to_text("<div>Привет,</div><div>line<br>break</div><p>Para one</p><p>Para two</p>")
-    assert text == "Привет,\nline\nbreak\n\nPara one\n\nPara two"
-
-
-def test_text_lists_get_dashes_and_nested_lists_indent() -> None:
-    text = html_to_text("<ul><li>one</li><li>two<ul><li>inner</li></ul></li></ul><ol><li>first</li></ol>")
-    assert text == "- one\n- two\n  - inner\n- first"
-
-
-def test_text_links_keep_url_only_when_text_differs() -> None:
-    text = html_to_text(
-        '<p><a href="https://e.com/help">help</a> <a href="https://e.com">https://e.com</a> '
-        '<a href="mailto:a@e.com">a@e.com</a> <a href="javascript:x()">js</a></p>'
-    )
-    assert text == "help [https://e.com/help] https://e.com a@e.com js"
-
-
-def test_text_blockquotes_are_prefixed_and_nest() -> None:
-    text = html_to_text(
-        "<p>Answer</p><blockquote><p>Question?</p><blockquote>Older</blockquote></blockquote><p>Bye</p>"
-    )
-    assert text == "Answer\n\n> Question?\n>\n> > Older\n\nBye"
-
-
-def test_text_skips_head_script_and_style_and_decodes_entities() -> None:
-    text = html_to_text(
-        "<html><head><title>T</title><style>p{}</style></head><body><script>x()</script>"
-        "<p>Tom &amp; Jerry&nbsp;&laquo;ok&raquo;</p></body></html>"
-    )
-    assert text == "Tom & Jerry\xa0«ok»"
-
-
-def test_text_of_table_rows_is_one_line_per_row() -> None:
-    assert html_to_text("<table><tr><td>a</td><td>b</td></tr><tr><td>c</td><td>d</td></tr></table>") == (
-        "a b\nc d"
-    )

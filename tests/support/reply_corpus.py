@@ -3,7 +3,8 @@
 A case is NAME.expected.txt (what the chat should show) beside its input: NAME.txt (a text part),
 NAME.html (an HTML part, with NAME.txt as its text part when both exist) or NAME.eml (a whole message,
 read by inbound.parse as incoming mail is). Own cases are named CLIENT__…; the ones in third_party/ are
-named SOURCE_… after the project they come from.
+named SOURCE_… after the project they come from, the ones in tuning/ CLIENT__… again. The held-out set
+in tests/data/replies_heldout/ has the same layout.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from pathlib import Path
 from inbound.parse import parse_mail
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "replies"
+# Frozen cases never used for tuning, scored apart (see its README.md and known_failures.txt).
+HELDOUT = CORPUS.with_name("replies_heldout")
 
 
 @dataclass(frozen=True)
@@ -49,3 +52,10 @@ def _inputs(base: Path) -> tuple[str, str | None]:
     html = html_path.read_text(encoding="utf-8") if html_path.exists() else None
     text = text_path.read_text(encoding="utf-8") if text_path.exists() else ""
     return text, html
+
+
+def known_failures(root: Path = HELDOUT) -> dict[str, str]:
+    """Case name → why it fails, from known_failures.txt ("NAME<tab>reason" lines, "#" comments)."""
+    lines = (root / "known_failures.txt").read_text(encoding="utf-8").splitlines()
+    entries = [line.split("\t", 1) for line in lines if line.strip() and not line.startswith("#")]
+    return {name.strip(): reason.strip() for name, reason in entries}
