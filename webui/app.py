@@ -23,6 +23,7 @@ from webui import (
     inbox,
     login,
     profile,
+    settings,
     widget,
     widget_stream,
 )
@@ -68,6 +69,7 @@ def create_app(deps: WebDeps) -> Starlette:
             *profile.routes(),
             *avatars.routes(),
             *api.routes(),
+            *settings.settings_routes,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=[
