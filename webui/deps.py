@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from chatcore.clock import Clock
 from chatcore.events import Delivery, Event
+from chatcore.models import Operator
 from webui.file_links import FileLinks
 
 
@@ -67,3 +68,6 @@ class WebDeps:
     events: EventFeed | None = None  # the live streams' source; None: they answer 503
     event_heartbeat: float = 15.0  # seconds between comment lines on an idle stream
     previous_secret_keys: tuple[str, ...] = ()  # still accepted for signed values (key rotation)
+    # Queues the set-password invitation of `relaydesk operator add` (bridge.invitations) in the
+    # caller's transaction, voiding the operator's earlier links and sessions; None: cannot invite.
+    invite: Callable[[Session, Operator], None] | None = None

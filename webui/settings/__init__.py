@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from webui.guard import operator_required
+from webui.settings import operators
 from webui.settings.guard import is_admin
 
 
@@ -22,4 +23,5 @@ def settings_home(request: Request) -> Response:
 
 settings_routes: list[BaseRoute] = [
     Route("/settings", settings_home, methods=["GET"]),
+    *operators.routes(),
 ]
