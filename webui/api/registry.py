@@ -14,7 +14,9 @@ from webui.api.schemas import (
     AssigneeBody,
     ContactChangesBody,
     NewMessageBody,
+    NewOperatorBody,
     NewSavedReplyBody,
+    OperatorChangesBody,
     SavedReplyChangesBody,
     TagBody,
 )
@@ -139,6 +141,23 @@ def api_routes() -> list[ApiRoute]:
             query=EVENTS_QUERY,
         ),
         ApiRoute("GET", "/operators", operators.list_operators, "Every operator"),
+        ApiRoute(
+            "POST",
+            "/operators",
+            operators.invite_operator,
+            "Add an operator and email them the set-password invitation",
+            NewOperatorBody,
+            status=201,
+            admin_only=True,
+        ),
+        ApiRoute(
+            "PATCH",
+            "/operators/{operator_id}",
+            operators.change_operator,
+            "Rename, make admin or operator, deactivate or reactivate",
+            OperatorChangesBody,
+            admin_only=True,
+        ),
     ]
 
 
