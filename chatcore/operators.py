@@ -89,8 +89,8 @@ def change_operator(session: Session, operator_id: int, changes: OperatorChanges
     operator = operator_by_id(session, operator_id)
     if changes.name is not None:
         operator.name = checked_name(changes.name)
-    loses_admin = operator.role == ADMIN and operator.active and (
-        changes.admin is False or changes.active is False
+    loses_admin = (
+        operator.role == ADMIN and operator.active and (changes.admin is False or changes.active is False)
     )
     if loses_admin and active_admins(session) <= 1:
         raise FieldError("admin" if changes.admin is False else "active", LAST_ADMIN)
@@ -106,8 +106,10 @@ def change_operator(session: Session, operator_id: int, changes: OperatorChanges
 
 
 def active_admins(session: Session) -> int:
-    query = select(func.count()).select_from(Operator).where(
-        col(Operator.role) == ADMIN, col(Operator.active).is_(True)
+    query = (
+        select(func.count())
+        .select_from(Operator)
+        .where(col(Operator.role) == ADMIN, col(Operator.active).is_(True))
     )
     return int(session.exec(query).one())
 
@@ -136,7 +138,8 @@ def roster(session: Session) -> list[RosterRow]:
     counts = dict(
         session.exec(
             select(col(Conversation.assignee_id), func.count())
-            .where(col(Conversation.status) == ConversationStatus.OPEN, col(Conversation.assignee_id).is_not(None))
+            .where(col(Conversation.status) == ConversationStatus.OPEN)
+            .where(col(Conversation.assignee_id).is_not(None))
             .group_by(col(Conversation.assignee_id))
         ).all()
     )

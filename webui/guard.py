@@ -27,7 +27,8 @@ from webui.auth import signed_in_operator
 from webui.deps import WebDeps
 
 logger = logging.getLogger(__name__)
-SEEN_EVERY = 300.0  # seconds: "last seen" on Settings → Operators is this precise, and costs a write this often
+# Seconds: "last seen" on Settings → Operators is this precise, and costs a write this often.
+SEEN_EVERY = 300.0
 AsyncHandler = Callable[[Request], Awaitable[Response]]
 SyncHandler = Callable[[Request], Response]
 

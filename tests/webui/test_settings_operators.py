@@ -40,7 +40,9 @@ def test_an_admin_invites_and_the_invitation_is_queued(
     client: TestClient, context: Context, operator_id: int
 ) -> None:
     csrf = admin_client(client, context, operator_id)
-    response = client.post(PAGE, data={"csrf": csrf, "email": " Nina@Example.com ", "name": "Nina", "admin": "1"})
+    response = client.post(
+        PAGE, data={"csrf": csrf, "email": " Nina@Example.com ", "name": "Nina", "admin": "1"}
+    )
     assert response.status_code == 303
     page = client.get(response.headers["location"]).text
     assert "Invitation sent to nina@example.com" in page

@@ -79,7 +79,8 @@ def _invite(request: Request, form: FormData) -> Response:
     )
     values = {"email": new.email, "name": new.name, "admin": new.admin}
     if deps.invite is None:
-        return _page(request, {"email": translations(request).gettext("This desk cannot send invitations.")}, 503)
+        problem = translations(request).gettext("This desk cannot send invitations.")
+        return _page(request, {"email": problem}, 503)
     try:
         with Session(deps.engine, expire_on_commit=False) as session:
             operator = operators.add_operator(session, new, deps.clock.now())
