@@ -14,7 +14,8 @@ PATH = "/api/v1/operators"
 def test_an_admin_invites_once_and_the_invitation_is_queued(team: Team) -> None:
     created = team.anna.post(PATH, json={"email": "Nina@example.com", "name": "Нина", "admin": False})
     assert created.status_code == 201
-    assert created.json()["email"] == "nina@example.com" and created.json()["role"] == "operator"
+    assert created.json()["email"] == "nina@example.com"
+    assert created.json()["role"] == "operator"
     with Session(team.context.engine) as session:
         assert session.exec(select(OutboxMail).where(OutboxMail.recipient == "nina@example.com")).all()
     assert error_of(team.anna.post(PATH, json={"email": "nina@example.com"})) == (409, "email")
@@ -32,7 +33,8 @@ def test_non_admins_may_not_invite_or_change_anyone(team: Team) -> None:
 def test_deactivation_stops_the_token_at_once_and_reactivation_restores_it(team: Team) -> None:
     changed = team.anna.patch(f"{PATH}/{team.boris.operator_id}", json={"active": False, "name": "Борис"})
     assert changed.status_code == 200
-    assert changed.json()["active"] is False and changed.json()["name"] == "Борис"
+    assert changed.json()["active"] is False
+    assert changed.json()["name"] == "Борис"
     assert team.boris.get("/api/v1/conversations").status_code == 401
     assert team.anna.patch(f"{PATH}/{team.boris.operator_id}", json={"active": True}).status_code == 200
     assert team.boris.get("/api/v1/conversations").status_code == 200
@@ -50,4 +52,5 @@ def test_the_last_active_admin_stays(team: Team) -> None:
 
 def test_openapi_lists_the_operator_changes(team: Team) -> None:
     paths = team.olga.get("/api/v1/openapi.json").json()["paths"]
-    assert "post" in paths[PATH] and "patch" in paths[PATH + "/{operator_id}"]
+    assert "post" in paths[PATH]
+    assert "patch" in paths[PATH + "/{operator_id}"]

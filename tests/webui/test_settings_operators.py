@@ -47,7 +47,8 @@ def test_an_admin_invites_and_the_invitation_is_queued(
     page = client.get(response.headers["location"]).text
     assert "Invitation sent to nina@example.com" in page
     nina = operator_named(context, "nina@example.com")
-    assert nina.role == "admin" and nina.password_hash == ""
+    assert nina.role == "admin"
+    assert nina.password_hash == ""
     with Session(context.engine) as session:
         mails = session.exec(select(OutboxMail).where(OutboxMail.recipient == "nina@example.com")).all()
     assert len(mails) == 1
@@ -56,7 +57,9 @@ def test_an_admin_invites_and_the_invitation_is_queued(
     assert again.status_code == 409
     assert re.search(r'id="email-error">[^<]*exists already', again.text)
     bad = client.post(PAGE, data={"csrf": csrf, "email": "nina"})
-    assert bad.status_code == 422 and 'id="email-error"' in bad.text and 'value="nina"' in bad.text
+    assert bad.status_code == 422
+    assert 'id="email-error"' in bad.text
+    assert 'value="nina"' in bad.text
 
 
 def test_the_last_admin_can_be_neither_demoted_nor_deactivated(
@@ -83,7 +86,8 @@ def test_deactivation_signs_out_keeps_dialogs_and_reactivation_lets_in(
     before = operator_named(context, "pavel@example.com").session_version
     assert client.post(f"{PAGE}/{pavel}/active", data={"csrf": csrf}).status_code == 303
     row = operator_named(context, "pavel@example.com")
-    assert not row.active and row.session_version > before
+    assert not row.active
+    assert row.session_version > before
     page = client.get(PAGE).text
     assert re.search(rf'<tr id="operator-{pavel}"[^>]*class="deactivated"', page)
     assert client.post(f"{PAGE}/{pavel}/active", data={"csrf": csrf, "active": "1"}).status_code == 303

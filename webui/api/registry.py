@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 from starlette.routing import Route
 
-from webui.api import contacts, conversations, operators, saved_replies
+from webui.api import contacts, conversations, operators, saved_replies, tags
 from webui.api.endpoint import Handler, endpoint
 from webui.api.schemas import (
     AssigneeBody,
@@ -19,6 +19,8 @@ from webui.api.schemas import (
     OperatorChangesBody,
     SavedReplyChangesBody,
     TagBody,
+    TagChangesBody,
+    TagMergeBody,
 )
 
 PREFIX = "/api/v1"
@@ -156,6 +158,33 @@ def api_routes() -> list[ApiRoute]:
             operators.change_operator,
             "Rename, make admin or operator, deactivate or reactivate",
             OperatorChangesBody,
+            admin_only=True,
+        ),
+        ApiRoute(
+            "GET", "/tags", tags.list_tags, "Every tag with its colour and how many conversations carry it"
+        ),
+        ApiRoute(
+            "PATCH",
+            "/tags/{name}",
+            tags.change_tag,
+            "Rename a tag or change its colour (a taken name: 409, merge instead)",
+            TagChangesBody,
+            admin_only=True,
+        ),
+        ApiRoute(
+            "POST",
+            "/tags/{name}/merge",
+            tags.merge_tag,
+            "Merge a tag into another: its conversations carry the other one, once",
+            TagMergeBody,
+            admin_only=True,
+        ),
+        ApiRoute(
+            "DELETE",
+            "/tags/{name}",
+            tags.delete_tag,
+            "Delete a tag from every conversation",
+            status=204,
             admin_only=True,
         ),
     ]
