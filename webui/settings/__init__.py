@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from webui.guard import operator_required
-from webui.settings import operators, tags
+from webui.settings import operators, saved_replies, tags
 from webui.settings.guard import is_admin
 
 
@@ -24,5 +24,6 @@ def settings_home(request: Request) -> Response:
 settings_routes: list[BaseRoute] = [
     Route("/settings", settings_home, methods=["GET"]),
     *operators.routes(),
+    *saved_replies.routes(),
     *tags.routes(),
 ]
