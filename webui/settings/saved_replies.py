@@ -90,6 +90,8 @@ def _form_errors(request: Request, error: DomainError) -> dict[str, str]:
     t = translations(request)
     if isinstance(error, FieldError):
         return {error.field: t.gettext(error.problem)}
+    if isinstance(error, NotFound):
+        return {"form": t.gettext("This reply no longer exists.")}
     return {"form": t.gettext(str(error))}
 
 

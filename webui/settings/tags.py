@@ -68,9 +68,23 @@ def _done(what: str, name: str) -> Response:
 
 
 def _refused(request: Request, name: str, error: DomainError) -> Response:
-    problem = error.problem if isinstance(error, FieldError) else str(error)
+    t = translations(request)
     status = 409 if isinstance(error, Conflict) else 404 if isinstance(error, NotFound) else 422
-    return _page(request, status, row_error=(name, translations(request).gettext(problem)))
+    return _page(request, status, row_error=(name, t.gettext(_problem(error))))
+
+
+def _problem(error: DomainError) -> str:
+    """The msgid to show for a refusal of chatcore.tags (whose own texts name the values)."""
+    if isinstance(error, NotFound):
+        return "This tag no longer exists."
+    if isinstance(error, Conflict):
+        return "A tag with this name exists already: merge the two instead."
+    field = error.field if isinstance(error, FieldError) else ""
+    if field == "into":
+        return "Choose another tag to merge into."
+    if field == "colour":
+        return "Choose a colour from the list."
+    return "A tag is one word: letters, digits, “-”, “_” or “.”."
 
 
 def _change(request: Request, form: FormData) -> Response:
