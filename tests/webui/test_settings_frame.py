@@ -7,7 +7,7 @@ from starlette.testclient import TestClient
 
 from bridge.context import Context
 from chatcore.models import Operator
-from tests.webui.conftest import log_in
+from tests.webui.conftest import csrf_from, log_in
 
 
 def make_admin(context: Context, operator_id: int) -> None:
@@ -32,3 +32,36 @@ def test_settings_leads_admins_to_operators_and_others_to_saved_replies(
     assert client.get("/settings").headers["location"] == "/settings/saved-replies"
     make_admin(context, operator_id)
     assert client.get("/settings").headers["location"] == "/settings/operators"
+
+
+ADMIN_PAGES = ("/settings/operators", "/settings/tags")
+ADMIN_FORMS = (
+    "/settings/operators",
+    "/settings/operators/1/role",
+    "/settings/operators/1/active",
+    "/settings/operators/1/resend",
+    "/settings/tags/billing",
+    "/settings/tags/billing/merge",
+    "/settings/tags/billing/delete",
+)
+
+
+def test_an_operator_gets_403_on_every_admin_page_and_form(
+    client: TestClient, context: Context, operator_id: int
+) -> None:
+    log_in(client)
+    csrf = csrf_from(client.get("/settings/saved-replies").text)
+    nav = client.get("/settings/saved-replies").text
+    assert 'id="settings-nav-saved-replies"' in nav
+    assert 'id="settings-nav-operators"' not in nav
+    for path in ADMIN_PAGES:
+        page = client.get(path)
+        assert page.status_code == 403, path
+        assert 'id="forbidden"' in page.text
+    for path in ADMIN_FORMS:
+        assert client.post(path, data={"csrf": csrf, "admin": "1", "active": "1"}).status_code == 403, path
+    assert client.get("/settings/tags", headers={"accept": "application/json"}).json()["error"]
+    with Session(context.engine) as session:
+        row = session.get(Operator, operator_id)
+        assert row is not None
+        assert row.role == "operator"

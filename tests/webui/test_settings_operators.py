@@ -9,7 +9,8 @@ from starlette.testclient import TestClient
 
 from bridge.context import Context
 from chatcore.models import Operator, OutboxMail
-from tests.support.factories import add_operator
+from chatcore.services import Desk
+from tests.support.factories import add_contact, add_operator
 from tests.webui.conftest import csrf_from, log_in
 from tests.webui.test_settings_frame import make_admin
 
@@ -28,6 +29,18 @@ def add_pavel(context: Context) -> int:
         pavel = add_operator(session, "pavel@example.com", now=context.clock.now(), name="Pavel")
         session.commit()
         return pavel.id or 0
+
+
+def assigned_to(context: Context, operator_id: int) -> int:
+    with Session(context.engine) as session:
+        contact = add_contact(session, now=context.clock.now(), name="Иван", email="ivan@example.org")
+        desk = Desk(session, context.clock.now())
+        conversation, _ = desk.start_conversation(contact, "chat", "Доставка")
+        assignee = session.get(Operator, operator_id)
+        assert assignee is not None
+        desk.assign(conversation, assignee)
+        session.commit()
+        return conversation.id or 0
 
 
 def admin_client(client: TestClient, context: Context, operator_id: int) -> str:
@@ -83,6 +96,7 @@ def test_deactivation_signs_out_keeps_dialogs_and_reactivation_lets_in(
 ) -> None:
     csrf = admin_client(client, context, operator_id)
     pavel = add_pavel(context)
+    conversation = assigned_to(context, pavel)
     before = operator_named(context, "pavel@example.com").session_version
     assert client.post(f"{PAGE}/{pavel}/active", data={"csrf": csrf}).status_code == 303
     row = operator_named(context, "pavel@example.com")
@@ -90,6 +104,11 @@ def test_deactivation_signs_out_keeps_dialogs_and_reactivation_lets_in(
     assert row.session_version > before
     page = client.get(PAGE).text
     assert re.search(rf'<tr id="operator-{pavel}"[^>]*class="deactivated"', page)
+    assert "1 open dialog still assigned" in page
+    dialog = client.get(f"/inbox/{conversation}").text
+    assert re.search(
+        r'<option value="\d+" selected disabled id="assignee-deactivated">Pavel \(deactivated\)', dialog
+    )
     assert client.post(f"{PAGE}/{pavel}/active", data={"csrf": csrf, "active": "1"}).status_code == 303
     assert operator_named(context, "pavel@example.com").active
 
