@@ -18,15 +18,12 @@ def make_admin(context: Context, operator_id: int) -> None:
         session.commit()
 
 
-def test_settings_needs_a_session(client: TestClient, operator_id: int) -> None:
-    response = client.get("/settings")
-    assert response.status_code == 303
-    assert response.headers["location"] == "/login?next=/settings"
-
-
 def test_settings_leads_admins_to_operators_and_others_to_saved_replies(
     client: TestClient, context: Context, operator_id: int
 ) -> None:
+    response = client.get("/settings")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/settings"
     log_in(client)
     assert 'id="settings-link"' in client.get("/inbox").text
     assert client.get("/settings").headers["location"] == "/settings/saved-replies"
