@@ -10,25 +10,16 @@ the request body) runs only the operator lookup there and hands its own blocking
 from __future__ import annotations
 
 import inspect
-import logging
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import cast
 
-from sqlalchemy.exc import OperationalError
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from chatcore.models import Operator
-from chatcore.operators import note_seen
 from webui.auth import signed_in_operator
-from webui.deps import WebDeps
 
-logger = logging.getLogger(__name__)
-# Seconds: "last seen" on Settings → Operators is this precise, and costs a write this often.
-SEEN_EVERY = 300.0
 AsyncHandler = Callable[[Request], Awaitable[Response]]
 SyncHandler = Callable[[Request], Response]
 
@@ -62,19 +53,4 @@ def _refusal(request: Request) -> Response | None:
     if operator is None:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
     request.state.operator = operator
-    _note_seen(request.app.state.deps, operator)
     return None
-
-
-def _note_seen(deps: WebDeps, operator: Operator) -> None:
-    """At most every SEEN_EVERY seconds per operator a short write; a busy database only loses it."""
-    now = deps.clock.now()
-    last = operator.last_seen_at
-    if last is not None and (now - last).total_seconds() < SEEN_EVERY:
-        return
-    try:
-        with Session(deps.engine) as session:
-            if note_seen(session, operator.id or 0, now, SEEN_EVERY):
-                session.commit()
-    except OperationalError:
-        logger.warning("could not note that operator %s was seen", operator.id, exc_info=True)

@@ -59,6 +59,9 @@ def test_an_admin_invites_and_the_invitation_is_queued(
     assert response.status_code == 303
     page = client.get(response.headers["location"]).text
     assert "Invitation sent to nina@example.com" in page
+    rows = dict(re.findall(r'<tr id="operator-(\d+)"(.*?)</tr>', page, re.S))
+    assert "never" not in rows[str(operator_id)], "the admin is seen as they use the pages"
+    assert "never" in next(row for row in rows.values() if "nina@example.com" in row)
     nina = operator_named(context, "nina@example.com")
     assert nina.role == "admin"
     assert nina.password_hash == ""
