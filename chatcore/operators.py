@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from chatcore.errors import Conflict, FieldError, NotFound
@@ -68,7 +69,10 @@ def add_operator(session: Session, new: NewOperator, now: datetime) -> Operator:
         raise Conflict("email", "an operator with this email exists already")
     operator = Operator(email=email, name=name, role=ADMIN if new.admin else OPERATOR, created_at=now)
     session.add(operator)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # added by someone else since the check above; the caller rolls back
+        raise Conflict("email", "an operator with this email exists already") from None
     return operator
 
 
