@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlmodel import Session
 from starlette.testclient import TestClient
 
@@ -18,19 +20,6 @@ def make_admin(context: Context, operator_id: int) -> None:
         session.commit()
 
 
-def test_settings_leads_admins_to_operators_and_others_to_saved_replies(
-    client: TestClient, context: Context, operator_id: int
-) -> None:
-    response = client.get("/settings")
-    assert response.status_code == 303
-    assert response.headers["location"] == "/login?next=/settings"
-    log_in(client)
-    assert 'id="settings-link"' in client.get("/inbox").text
-    assert client.get("/settings").headers["location"] == "/settings/saved-replies"
-    make_admin(context, operator_id)
-    assert client.get("/settings").headers["location"] == "/settings/operators"
-
-
 ADMIN_PAGES = ("/settings/operators", "/settings/tags")
 ADMIN_FORMS = (
     "/settings/operators",
@@ -43,9 +32,12 @@ ADMIN_FORMS = (
 )
 
 
-def test_an_operator_gets_403_on_every_admin_page_and_form(
+def test_settings_is_for_operators_and_its_admin_pages_for_admins(
     client: TestClient, context: Context, operator_id: int
 ) -> None:
+    response = client.get("/settings")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/settings"
     log_in(client)
     csrf = csrf_from(client.get("/settings/saved-replies").text)
     nav = client.get("/settings/saved-replies").text
@@ -62,3 +54,11 @@ def test_an_operator_gets_403_on_every_admin_page_and_form(
         row = session.get(Operator, operator_id)
         assert row is not None
         assert row.role == "operator"
+    assert 'id="settings-link"' in client.get("/inbox").text
+    assert client.get("/settings").headers["location"] == "/settings/saved-replies"
+    make_admin(context, operator_id)
+    assert client.get("/settings").headers["location"] == "/settings/operators"
+    admin_nav = client.get("/settings/tags").text
+    keys = re.findall(r'id="settings-nav-([a-z-]+)"', admin_nav)
+    assert keys == ["operators", "saved-replies", "tags", "mail", "hours"]
+    assert re.search(r'id="settings-nav-tags" aria-current="page"', admin_nav)
