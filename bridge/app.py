@@ -16,12 +16,14 @@ from bridge.db import is_postgres, make_engine, reads
 from bridge.event_wakers import PollWaker, PostgresWaker, Waker
 from bridge.events import EventHub
 from bridge.i18n import Catalogs
+from bridge.invitations import queue_invitation
 from bridge.mail_review import MailRetries
 from bridge.rulebook import RuleBook, Rules
 from bridge.settings import Settings
 from bridge.tokens import TokenCodec
 from chatcore.clock import Clock
 from chatcore.events import Event
+from chatcore.models import Operator
 from inbound.imap_fetch import ImapAccount
 from inbound.spool import SpoolReader, SpoolWriter
 from outbound.dkim import DkimSigner
@@ -96,8 +98,13 @@ def build_web_app(context: Context, hub: EventHub | None = None) -> Starlette:
             events=hub or build_event_hub(context),
             previous_secret_keys=settings.site.previous_secret_keys,
             mail_retries=MailRetries(context),
+            invite=lambda session, operator: _invite(session, context, operator),
         )
     )
+
+
+def _invite(session: Session, context: Context, operator: Operator) -> None:
+    queue_invitation(session, context, operator)
 
 
 def build_transport(settings: Settings) -> MailTransport:

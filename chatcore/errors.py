@@ -31,3 +31,7 @@ class FieldError(DomainError):
         super().__init__(problem)
         self.field = field
         self.problem = problem
+
+
+class Conflict(FieldError):
+    """The request would make a second of something there may be only one of (409 over HTTP)."""

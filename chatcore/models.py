@@ -80,6 +80,8 @@ class Operator(SQLModel, table=True):
     created_at: datetime = _when()
     # Signed into every web session; raising it ends them all (log out everywhere, password, deactivation).
     session_version: int = 0
+    # The last request of theirs the desk noted (at most every few minutes: webui.guard); None: never.
+    last_seen_at: datetime | None = _when(nullable=True)
 
     def owns_address(self, address: str) -> bool:
         wanted = address.strip().lower()
@@ -169,6 +171,7 @@ class Conversation(SQLModel, table=True):
 class Tag(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, index=True)
+    colour: str | None = None  # a name from chatcore.tags.PALETTE; None: the default grey
 
 
 class ConversationTag(SQLModel, table=True):

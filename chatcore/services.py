@@ -5,7 +5,6 @@ The caller owns the transaction: it commits the rows and the effects of the even
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,9 +15,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from chatcore import events as ev
-from chatcore import saved_replies, search_index
+from chatcore import saved_replies, search_index, tags
 from chatcore.contact_card import ContactChanges, apply_changes
-from chatcore.errors import DomainError
+from chatcore.errors import DomainError, FieldError
 from chatcore.files import NewAttachment, attachment_row
 from chatcore.models import (
     AuthorKind,
@@ -92,7 +91,6 @@ _COUNT_MESSAGE = (
     )
 )
 PREVIEW_LENGTH = 200  # characters of the last message the inbox shows
-_TAG = re.compile(r"^[\w][\w\-.]{0,62}$", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -426,9 +424,10 @@ class Desk:
         return True
 
     def _tag_named(self, name: str, *, create: bool) -> Tag | None:
-        clean = name.strip().lower()
-        if not _TAG.match(clean):
-            raise DomainError(f'"{name}" is not a tag name (letters, digits, "-", "_", "." only)')
+        try:
+            clean = tags.checked_name(name)
+        except FieldError as error:
+            raise DomainError(error.problem) from None
         tag = self.session.exec(select(Tag).where(Tag.name == clean)).first()
         if tag is None and create:
             tag = Tag(name=clean)

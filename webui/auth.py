@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from chatcore.models import Operator
+from webui import last_seen
 from webui.deps import WebDeps
 
 SESSION_IDLE = timedelta(hours=12)
@@ -116,6 +117,7 @@ def signed_in_operator(request: Request) -> Operator | None:
     if operator is None or not session_still_valid(request.session, operator, deps.clock.now()):
         request.session.clear()
         return None
+    last_seen.note_request(deps, operator)
     return operator
 
 

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from chatcore.clock import Clock
 from chatcore.events import Delivery, Event
-from chatcore.models import SpoolItem
+from chatcore.models import Operator, SpoolItem
 from webui.file_links import FileLinks
 
 
@@ -79,3 +79,6 @@ class WebDeps:
     event_heartbeat: float = 15.0  # seconds between comment lines on an idle stream
     previous_secret_keys: tuple[str, ...] = ()  # still accepted for signed values (key rotation)
     mail_retries: MailRetries | None = None  # Settings → Mail's retry buttons; None: they answer 503
+    # Queues the set-password invitation of `relaydesk operator add` (bridge.invitations) in the
+    # caller's transaction, voiding the operator's earlier links and sessions; None: cannot invite.
+    invite: Callable[[Session, Operator], None] | None = None

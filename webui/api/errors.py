@@ -6,7 +6,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from chatcore.errors import DomainError, FieldError, Forbidden, NotFound
+from chatcore.errors import Conflict, DomainError, FieldError, Forbidden, NotFound
 
 API_PREFIX = "/api/"
 
@@ -34,6 +34,8 @@ def from_domain(error: DomainError) -> ApiError:
         return ApiError(404, str(error))
     if isinstance(error, Forbidden):
         return ApiError(403, str(error))
+    if isinstance(error, Conflict):
+        return ApiError(409, error.problem, error.field)
     if isinstance(error, FieldError):
         return ApiError(422, error.problem, error.field)
     return ApiError(422, str(error))

@@ -8,15 +8,19 @@ from typing import Any
 from pydantic import BaseModel
 from starlette.routing import Route
 
-from webui.api import admin_mail, contacts, conversations, operators, saved_replies
+from webui.api import admin_mail, contacts, conversations, operators, saved_replies, tags
 from webui.api.endpoint import Handler, endpoint
 from webui.api.schemas import (
     AssigneeBody,
     ContactChangesBody,
     NewMessageBody,
+    NewOperatorBody,
     NewSavedReplyBody,
+    OperatorChangesBody,
     SavedReplyChangesBody,
     TagBody,
+    TagChangesBody,
+    TagMergeBody,
 )
 
 PREFIX = "/api/v1"
@@ -139,6 +143,50 @@ def api_routes() -> list[ApiRoute]:
             query=EVENTS_QUERY,
         ),
         ApiRoute("GET", "/operators", operators.list_operators, "Every operator"),
+        ApiRoute(
+            "POST",
+            "/operators",
+            operators.invite_operator,
+            "Add an operator and email them the set-password invitation",
+            NewOperatorBody,
+            status=201,
+            admin_only=True,
+        ),
+        ApiRoute(
+            "PATCH",
+            "/operators/{operator_id}",
+            operators.change_operator,
+            "Rename, make admin or operator, deactivate or reactivate",
+            OperatorChangesBody,
+            admin_only=True,
+        ),
+        ApiRoute(
+            "GET", "/tags", tags.list_tags, "Every tag with its colour and how many conversations carry it"
+        ),
+        ApiRoute(
+            "PATCH",
+            "/tags/{name}",
+            tags.change_tag,
+            "Rename a tag or change its colour (a taken name: 409, merge instead)",
+            TagChangesBody,
+            admin_only=True,
+        ),
+        ApiRoute(
+            "POST",
+            "/tags/{name}/merge",
+            tags.merge_tag,
+            "Merge a tag into another: its conversations carry the other one, once",
+            TagMergeBody,
+            admin_only=True,
+        ),
+        ApiRoute(
+            "DELETE",
+            "/tags/{name}",
+            tags.delete_tag,
+            "Delete a tag from every conversation",
+            status=204,
+            admin_only=True,
+        ),
         *admin_mail_routes(),
     ]
 

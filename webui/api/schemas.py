@@ -46,6 +46,27 @@ class ContactChangesBody(Body):
     properties: dict[str, Any] | None = None
 
 
+class NewOperatorBody(Body):
+    email: str = Field(max_length=1_000)
+    name: str = Field(default="", max_length=1_000)
+    admin: bool = False
+
+
+class OperatorChangesBody(Body):
+    name: str | None = Field(default=None, max_length=1_000)
+    admin: bool | None = None
+    active: bool | None = None
+
+
+class TagChangesBody(Body):
+    name: str | None = Field(default=None, max_length=200)
+    colour: str | None = Field(default=None, max_length=40)
+
+
+class TagMergeBody(Body):
+    into: str = Field(max_length=200)
+
+
 BODIES: tuple[type[Body], ...] = (
     NewMessageBody,
     AssigneeBody,
@@ -53,4 +74,8 @@ BODIES: tuple[type[Body], ...] = (
     NewSavedReplyBody,
     SavedReplyChangesBody,
     ContactChangesBody,
+    NewOperatorBody,
+    OperatorChangesBody,
+    TagChangesBody,
+    TagMergeBody,
 )

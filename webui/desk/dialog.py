@@ -14,7 +14,7 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
-from chatcore import saved_replies
+from chatcore import saved_replies, tags
 from chatcore.directory import DialogSummary, assignable_operators, dialogs_of_contact
 from chatcore.files import size_parts
 from chatcore.inbox import MessageView, get_conversation
@@ -158,6 +158,7 @@ def _dialog_context(
         "entries": feed_entries(messages, contact),
         "files": _file_views(messages),
         "tags": shown.item.tags,
+        "tag_colours": tags.colours(session),
         "assignee": shown.item.assignee,
         "has_older": shown.has_older and not history,
         "oldest_id": shown.messages[0].id if shown.messages else None,

@@ -9,6 +9,7 @@ from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
+from chatcore import tags
 from chatcore.directory import assignable_operators, tag_names
 from chatcore.errors import DomainError
 from chatcore.inbox import InboxPage, list_conversations
@@ -35,6 +36,7 @@ def list_context(session: Session, operator: Operator, view: ListView, cursor: s
         "operators": operators,
         "operator_names": {o.id: o.name or o.email for o in operators},
         "tag_names": tag_names(session),
+        "tag_colours": tags.colours(session),
     }
 
 
@@ -64,5 +66,6 @@ def rows_fragment(request: Request) -> Response:
             )
         except DomainError:
             return render(request, "desk/_rows_error.html", {}, 400)
-    context = {"view": view, "page": page, "current_id": None, "operator": operator}
+        colours = tags.colours(session)
+    context = {"view": view, "page": page, "current_id": None, "operator": operator, "tag_colours": colours}
     return render(request, "desk/_rows.html", context)

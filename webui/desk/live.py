@@ -10,6 +10,7 @@ from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from chatcore import tags
 from chatcore.inbox import InboxFilter, InboxPage, list_rows, tab_counts
 from chatcore.models import Operator
 from webui.desk.filters import view_from
@@ -36,8 +37,10 @@ def rows_json(request: Request) -> Response:
         found = list_rows(session, operator.id or 0, view.to_filter(), ids[:MAX_ROWS])
         counts = tab_counts(session, operator.id or 0, view.to_filter())
         unread = unread_dialogs(session, operator)
+        colours = tags.colours(session)
     context: dict[str, Any] = {
         "view": view,
+        "tag_colours": colours,
         "current_id": int(current) if current.isdigit() and len(current) < 10 else None,
         "operator": operator,
     }

@@ -17,6 +17,7 @@ from webui.deps import WebDeps
 from webui.files import FRAME_SANDBOX, frame_response, parsed, preformatted
 from webui.pages import render
 from webui.settings.guard import admin_required
+from webui.settings.nav import settings_context
 
 PAGE_SIZE = 20
 PAGE = "/settings/mail"
@@ -59,19 +60,20 @@ def mail_page(request: Request) -> Response:
         counts = mail_review.mail_counts(session)
         held = mail_review.quarantined_page(session, (held_page_no - 1) * PAGE_SIZE, PAGE_SIZE)
         failing = mail_review.failing_page(session, (out_page_no - 1) * PAGE_SIZE, PAGE_SIZE)
-    context: dict[str, Any] = {
-        "operator": request.state.operator,
-        "counts": counts,
-        "held": held,
-        "failing": failing,
-        "held_page": held_page_no,
-        "out_page": out_page_no,
-        "held_pages": max(1, -(-counts.quarantined // PAGE_SIZE)),
-        "out_pages": max(1, -(-counts.failing // PAGE_SIZE)),
-        "done": request.query_params.get("done"),
-        "conversation_id": _positive(request, "conversation"),
-        "now": _deps(request).clock.now(),
-    }
+    context: dict[str, Any] = settings_context(
+        request,
+        "mail",
+        counts=counts,
+        held=held,
+        failing=failing,
+        held_page=held_page_no,
+        out_page=out_page_no,
+        held_pages=max(1, -(-counts.quarantined // PAGE_SIZE)),
+        out_pages=max(1, -(-counts.failing // PAGE_SIZE)),
+        done=request.query_params.get("done"),
+        conversation_id=_positive(request, "conversation"),
+        now=_deps(request).clock.now(),
+    )
     return render(request, "settings/mail.html", context)
 
 
@@ -91,13 +93,14 @@ def held_page(request: Request) -> Response:
     if found is None:
         return _gone(request)
     mail, raw = found
-    context = {
-        "operator": request.state.operator,
-        "held": mail,
-        "mail": parsed(raw),
-        "frame_url": f"{PAGE}/quarantine/{mail.id}/frame",
-        "sandbox": FRAME_SANDBOX,
-    }
+    context = settings_context(
+        request,
+        "mail",
+        held=mail,
+        mail=parsed(raw),
+        frame_url=f"{PAGE}/quarantine/{mail.id}/frame",
+        sandbox=FRAME_SANDBOX,
+    )
     return render(request, "settings/mail_held.html", context)
 
 
@@ -138,7 +141,7 @@ def delete_confirm(request: Request) -> Response:
     if found is None:
         return _gone(request)
     return render(
-        request, "settings/mail_delete.html", {"operator": request.state.operator, "held": found[0]}
+        request, "settings/mail_delete.html", settings_context(request, "mail", held=found[0])
     )
 
 
