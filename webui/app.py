@@ -34,6 +34,7 @@ from webui.login_throttle import LoginThrottle
 from webui.middleware import CsrfMiddleware
 from webui.pages import make_environment
 from webui.security_headers import SecurityHeaders
+from webui.settings import settings_routes
 from webui.uploads import MAX_FILES
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -68,6 +69,7 @@ def create_app(deps: WebDeps) -> Starlette:
             *profile.routes(),
             *avatars.routes(),
             *api.routes(),
+            *settings_routes(),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=[

@@ -5,14 +5,17 @@ from __future__ import annotations
 import gettext
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from chatcore.autoreply import AutoreplyRule
 from chatcore.clock import Clock
 from chatcore.events import Delivery, Event
+from chatcore.hours import WorkingHours
 from webui.file_links import FileLinks
 
 
@@ -37,6 +40,36 @@ class EventFeed(Protocol):
     """The process's event hub (bridge.events.EventHub)."""
 
     def subscribe(self, after: int | None) -> EventSubscription: ...
+
+
+class RulesInForce(Protocol):
+    """The working hours and autoreply rules of one load of config.toml (bridge.rulebook.Rules)."""
+
+    @property
+    def hours(self) -> WorkingHours: ...
+
+    @property
+    def autoreplies(self) -> tuple[AutoreplyRule, ...]: ...
+
+
+class ReloadProblems(Protocol):
+    """Why the latest reload of config.toml was refused (bridge.rulebook.ReloadFailure)."""
+
+    @property
+    def at(self) -> datetime: ...
+
+    @property
+    def problems(self) -> tuple[str, ...]: ...
+
+
+class RuleSource(Protocol):
+    """The rules in force and the last refused reload (bridge.rulebook.RuleBook)."""
+
+    @property
+    def current(self) -> RulesInForce: ...
+
+    @property
+    def last_failure(self) -> ReloadProblems | None: ...
 
 
 @dataclass(frozen=True)
@@ -67,3 +100,4 @@ class WebDeps:
     events: EventFeed | None = None  # the live streams' source; None: they answer 503
     event_heartbeat: float = 15.0  # seconds between comment lines on an idle stream
     previous_secret_keys: tuple[str, ...] = ()  # still accepted for signed values (key rotation)
+    rules: RuleSource | None = None  # hours and autoreplies for the Settings page; None: always open, none

@@ -44,10 +44,12 @@ def used() -> Iterator[tuple[str, Key]]:
     for path in sorted((REPO / "templates").rglob("*")):
         if path.suffix in (".html", ".txt"):
             with path.open("rb") as handle:
-                for _line, _function, message, _comments in babel_extract(handle, list(KEYWORDS), [], {}):
-                    text = message if isinstance(message, str) or message is None else message[0]
-                    if text is not None:  # `_(unit)` of a computed value: its values are checked below
-                        yield str(path.relative_to(REPO)), (None, str(text))
+                for _line, function, message, _comments in babel_extract(handle, list(KEYWORDS), [], {}):
+                    key = _python_key(function, message)
+                    if (
+                        key is not None
+                    ):  # None for `_(unit)` of a computed value: its values are checked below
+                        yield str(path.relative_to(REPO)), key
     for package in PYTHON_PACKAGES:
         for path in sorted((REPO / package).rglob("*.py")):
             with path.open("rb") as handle:
@@ -59,6 +61,8 @@ def used() -> Iterator[tuple[str, Key]]:
 
 def _python_key(function: str, message: object) -> Key | None:
     """The (context, msgid) of a call with literal arguments; None when the msgid is a variable."""
+    if message is None:
+        return None
     parts = list(message) if isinstance(message, tuple) else [message]
     context = parts.pop(0) if function in ("pgettext", "npgettext") else None
     if not parts or not isinstance(parts[0], str):
