@@ -81,12 +81,12 @@ def test_the_page_shows_the_config_as_loaded_and_explains_a_moment(
             "/settings/hours", params={"at": "2026-12-31 21:30", "channel": "email", "conversation": "new"}
         )
         wrong = client.get("/settings/hours", params={"at": "tomorrow", "channel": "chat"})
-    assert "Monday</td><td>09:00–18:00" in page
-    assert "Friday</td><td>09:00–13:00, 22:00–02:00" in page
-    assert "Sunday</td><td>closed" in page
+    assert 'Monday</td><td class="ranges">09:00–18:00' in page
+    assert 'Friday</td><td class="ranges">09:00–13:00, 22:00–02:00' in page
+    assert 'Sunday</td><td class="ranges">closed' in page
     assert lines_of(page, "holidays") == ["2027-01-01 – 2027-01-08", "2027-02-23"]
-    assert "2026-12-30</td><td>closed" in page
-    assert "2026-12-31</td><td>09:00–14:00" in page
+    assert '2026-12-30</td><td class="ranges">closed' in page
+    assert '2026-12-31</td><td class="ranges">09:00–14:00' in page
     assert "Open now, closes today at 18:00." in page  # the clock reads Monday 23 November, 13:00 in Moscow
     assert "night</strong>: Outside hours: answers new conversations; channels: chat, email;" in page
     assert asked.status_code == 200
@@ -118,4 +118,4 @@ def test_a_refused_reload_is_shown_line_by_line(context: Context, operator_id: i
         '[hours].mon: "9:00-25:00" is not a time range',
         '[[autoreply]][0].when: must be one of "inside_hours", "outside_hours", "always", got "at-night"',
     ]
-    assert "Понедельник</td><td>09:00–18:00" in page, "the rules in force stay"
+    assert 'Понедельник</td><td class="ranges">09:00–18:00' in page, "the rules in force stay"
