@@ -99,6 +99,7 @@ def build_web_app(context: Context, hub: EventHub | None = None) -> Starlette:
             previous_secret_keys=settings.site.previous_secret_keys,
             mail_retries=MailRetries(context),
             invite=lambda session, operator: _invite(session, context, operator),
+            rules=context.rules,
         )
     )
 

@@ -1,8 +1,8 @@
 """Autoreplies: the rules decide (chatcore.autoreply), this module gathers the facts and acts.
 
-The verdict is stored with the visitor message, so the inbox can say why it got (or did not get)
-an autoreply. An answer is posted in the chat and, for email conversations, mailed with
-`Auto-Submitted: auto-replied`.
+The verdict (codes, see chatcore.autoreply.reasons) is stored with the visitor message, so the inbox
+can say why it got (or did not get) an autoreply. An answer is posted in the chat and, for email
+conversations, mailed with `Auto-Submitted: auto-replied`.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def on_visitor_message(session: Session, context: Context, event: ev.MessagePost
     first = conversation.message_count == 1
     trigger = Trigger.NEW_CONVERSATION if first else Trigger.VISITOR_MESSAGE
     verdict = _decide(session, rules, context, conversation, message, trigger, waiting_since=None)
-    message.verdicts = {**message.verdicts, "autoreply": list(verdict.reasons)}
+    message.verdicts = {**message.verdicts, "autoreply": [r.to_json() for r in verdict.reasons]}
     session.add(message)
     if verdict.rule is not None:
         answer(session, rules, context, conversation, verdict)
@@ -76,7 +76,7 @@ def check_no_operator_reply(session: Session, context: Context, job: Job) -> Non
     verdict = _decide(
         session, rules, context, conversation, message, Trigger.NO_OPERATOR_REPLY, message.created_at
     )
-    message.verdicts = {**message.verdicts, "autoreply_check": list(verdict.reasons)}
+    message.verdicts = {**message.verdicts, "autoreply_check": [r.to_json() for r in verdict.reasons]}
     session.add(message)
     if verdict.rule is not None:
         answer(session, rules, context, conversation, verdict)
@@ -124,6 +124,7 @@ def answer(
         next_open=verdict.next_open,
         hours=rules.hours,
         now=now,
+        catalogs=context.catalogs.get,
     )
     posted = Desk(session, now).post_system_message(conversation, text, kind=AuthorKind.AUTOREPLY)
     session.add(

@@ -11,24 +11,24 @@ import re
 import secrets
 import sys
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
 from sqlmodel import Session, select
 
 from bridge import importer, quarantine
-from bridge.app import build_context
+from bridge.app import TEMPLATES, build_context
 from bridge.context import Context
 from bridge.db import migrate, read_session, transaction
 from bridge.export import export_rows
+from bridge.i18n import Catalogs
 from bridge.invitations import queue_invitation, set_password_url
 from bridge.serve import Role, serve
 from bridge.settings import Settings, SettingsError, load_settings
 from chatcore import api_tokens
 from chatcore.autoreply import Channel, explain
+from chatcore.autoreply.explain import local_moment
 from chatcore.errors import FieldError
-from chatcore.hours import wall_to_utc
 from chatcore.models import Operator
 from chatcore.operator_sessions import deactivate
 from webui.auth import hash_password
@@ -122,6 +122,7 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--at", required=True, help='local time in [hours].timezone: "2026-12-31 15:30"')
     explain.add_argument("--channel", choices=["chat", "email"], default="chat")
     explain.add_argument("--new", action="store_true", help="the message starts a new conversation")
+    explain.add_argument("--language", choices=["en", "ru"], help="of the explanation (default: the site's)")
     explain.set_defaults(handler=cmd_autoreply_explain)
 
     held = commands.add_parser("quarantine", help="mail that could not be processed")
@@ -341,13 +342,12 @@ def cmd_autoreply_explain(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     hours = settings.working_hours()
     try:
-        # A wall time in the desk's timezone; wall_to_utc makes it aware, DST folds included.
-        local = datetime.strptime(args.at.strip(), "%Y-%m-%d %H:%M")  # noqa: DTZ007
+        at = local_moment(args.at, hours)
     except ValueError:
         raise UsageError(f'--at: "{args.at}" is not a time like "2026-12-31 15:30"') from None
-    at = wall_to_utc(local, hours.timezone, last=False)
-    rules = settings.autoreply_rules()
-    print(explain(rules, hours, at, Channel(args.channel), args.new, language=settings.site.language))
+    t = Catalogs(TEMPLATES / "locale").get(args.language or settings.site.language)
+    lines = explain(settings.autoreply_rules(), hours, at, Channel(args.channel), args.new, t)
+    print("\n".join(lines))
     return 0
 
 

@@ -1,12 +1,20 @@
-"""gettext catalogs from templates/locale/<lang>/LC_MESSAGES/relaydesk.po, read once per language."""
+"""gettext catalogs from templates/locale/<lang>/LC_MESSAGES/relaydesk.po, read once per language.
+
+The .po is the only file kept in the repository: Babel reads it and compiles it to .mo in memory, and
+Babel's `Translations` (a `gettext.GNUTranslations`) serves it, so contexts (`pgettext`), plural forms
+(by the catalog's Plural-Forms) and fuzzy entries (left out) behave as gettext defines them.
+"""
 
 from __future__ import annotations
 
 import gettext
 from functools import lru_cache
+from io import BytesIO
 from pathlib import Path
 
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.support import Translations
 
 SUPPORTED = ("en", "ru")
 
@@ -22,40 +30,17 @@ class Catalogs:
         path = self.locale_dir / language / "LC_MESSAGES" / "relaydesk.po"
         if language not in SUPPORTED or not path.exists():
             return gettext.NullTranslations()
-        return _PoTranslations(path)
+        return load_po(path)
 
 
-class _PoTranslations(gettext.NullTranslations):
-    def __init__(self, path: Path) -> None:
-        super().__init__()
-        with path.open("rb") as handle:
-            catalog = read_po(handle)
-        self._singular: dict[str, str] = {}
-        self._plural: dict[str, tuple[str, ...]] = {}
-        for message in catalog:
-            if not message.id or not message.string or message.fuzzy:
-                continue
-            if isinstance(message.id, tuple):
-                self._plural[message.id[0]] = tuple(message.string)
-            else:
-                self._singular[str(message.id)] = str(message.string)
-        self._plural_forms = gettext.c2py(catalog.plural_expr)
-
-    def gettext(self, message: str) -> str:
-        return self._singular.get(message, message)
-
-    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
-        forms = self._plural.get(msgid1)
-        if not forms:
-            return msgid1 if n == 1 else msgid2
-        index = self._plural_forms(n)
-        return forms[index] if index < len(forms) and forms[index] else forms[0]
-
-    def pgettext(self, context: str, message: str) -> str:
-        return self.gettext(message)
-
-    def npgettext(self, context: str, msgid1: str, msgid2: str, n: int) -> str:
-        return self.ngettext(msgid1, msgid2, n)
+def load_po(path: Path) -> Translations:
+    """The catalog of one .po file, compiled in memory (fuzzy and untranslated entries left out)."""
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    compiled = BytesIO()
+    write_mo(compiled, catalog, use_fuzzy=False)
+    compiled.seek(0)
+    return Translations(compiled, domain="relaydesk")
 
 
 def language_or_default(language: str | None, default: str) -> str:

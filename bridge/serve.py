@@ -38,6 +38,7 @@ from bridge.inbound_store import DatabaseCursorStore, DatabaseSpoolSink, drain_f
 from bridge.jobs import run_due_jobs
 from bridge.notifications import JOB_HANDLERS
 from bridge.pipeline import process_pending
+from bridge.rulebook import ReloadFailure
 from bridge.settings import SettingsError, load_settings
 from inbound.imap_fetch import ImapFetcher
 from inbound.smtp_server import ListenConfig, Mailbox, SpoolingHandler, start_server
@@ -114,6 +115,7 @@ def reload_rules(context: Context, config_path: Path) -> bool:
     except SettingsError as error:
         for problem in error.problems:
             log.error("config not reloaded, the old rules stay: %s", problem)
+        context.rules.refuse(ReloadFailure(context.clock.now(), tuple(error.problems)))
         return False
     context.rules.replace(rules_from(settings))
     log.info("reloaded working hours and %d autoreply rules", len(settings.autoreply))

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from gettext import NullTranslations
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chatcore.errors import ConfigError
@@ -124,37 +125,38 @@ class WorkingHours:
     def local(self, at: datetime) -> datetime:
         return _utc(at).astimezone(self.timezone)
 
-    def describe(self, at: datetime, language: str = "en") -> str:
+    def describe(self, at: datetime, t: NullTranslations) -> str:
         """One line for people: "open now, closes today at 18:00" or "closed now, opens tomorrow at 09:00"."""
-        words = _words(language)
         if self.always:
-            return words.always
+            return t.gettext("always open")
         if self.is_open(at):
             closes = self.next_close(at)
             if closes is None:
-                return words.open_long
-            return words.open.format(when=self.format_moment(closes, now=at, language=language))
+                return t.gettext("open now, not closing within a year")
+            return t.gettext("open now, closes %(when)s") % {"when": self.format_moment(closes, now=at, t=t)}
         opens = self.next_open(at)
         if opens is None:
-            return words.closed_long
-        return words.closed.format(when=self.format_moment(opens, now=at, language=language))
+            return t.gettext("closed now, not opening within a year")
+        return t.gettext("closed now, opens %(when)s") % {"when": self.format_moment(opens, now=at, t=t)}
 
-    def format_moment(self, moment: datetime, *, now: datetime, language: str) -> str:
+    def format_moment(self, moment: datetime, *, now: datetime, t: NullTranslations) -> str:
         """Say when `moment` is, in the desk's timezone: "today at 14:00", "Monday 12 January at 09:00"."""
-        words = _words(language)
         local, today = self.local(moment), self.local(now).date()
         clock = local.strftime("%H:%M")
         if local.date() == today:
-            return words.today.format(clock=clock)
+            return t.gettext("today at %(clock)s") % {"clock": clock}
         if local.date() == today + timedelta(days=1):
-            return words.tomorrow.format(clock=clock)
-        return words.date.format(
-            weekday=words.weekdays.split()[local.weekday()],
-            day=local.day,
-            month=words.months.split()[local.month - 1],
-            year="" if local.year == today.year else words.year.format(year=local.year),
-            clock=clock,
-        )
+            return t.gettext("tomorrow at %(clock)s") % {"clock": clock}
+        values = {
+            "weekday": weekday_name(local.weekday(), t),
+            "day": local.day,
+            "month": month_after_day(local.month, t),
+            "year": local.year,
+            "clock": clock,
+        }
+        if local.year == today.year:
+            return t.gettext("%(weekday)s %(day)s %(month)s at %(clock)s") % values
+        return t.gettext("%(weekday)s %(day)s %(month)s %(year)s at %(clock)s") % values
 
     def _periods_from(self, moment: datetime) -> Iterator[OpenPeriod]:
         """Merged open periods that end after `moment`, in order, looking ahead a little over a year."""
@@ -335,48 +337,34 @@ def show_value(value: object) -> str:
 # -- words ---------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Words:
-    today: str
-    tomorrow: str
-    date: str
-    year: str
-    weekdays: str  # space-separated, Monday first
-    months: str  # space-separated, in the form used after a day number
-    always: str
-    open: str
-    open_long: str
-    closed: str
-    closed_long: str
-
-
-def _words(language: str) -> _Words:
-    """English or Russian words; any other language gets English."""
-    base = language.lower().replace("_", "-").split("-")[0]
-    if base == "ru":
-        return _Words(
-            today="сегодня в {clock}",
-            tomorrow="завтра в {clock}",
-            date="{weekday}, {day} {month}{year}, в {clock}",
-            year=" {year} г.",
-            weekdays="понедельник вторник среда четверг пятница суббота воскресенье",
-            months="января февраля марта апреля мая июня июля августа сентября октября ноября декабря",
-            always="открыто всегда",
-            open="открыто, закроемся: {when}",
-            open_long="открыто, в течение года не закрываемся",
-            closed="закрыто, откроемся: {when}",
-            closed_long="закрыто, в течение года не открываемся",
-        )
-    return _Words(
-        today="today at {clock}",
-        tomorrow="tomorrow at {clock}",
-        date="{weekday} {day} {month}{year} at {clock}",
-        year=" {year}",
-        weekdays="Monday Tuesday Wednesday Thursday Friday Saturday Sunday",
-        months="January February March April May June July August September October November December",
-        always="always open",
-        open="open now, closes {when}",
-        open_long="open now, not closing within a year",
-        closed="closed now, opens {when}",
-        closed_long="closed now, not opening within a year",
+def weekday_name(index: int, t: NullTranslations) -> str:
+    """Monday is 0, as `date.weekday()` counts."""
+    names = (
+        t.pgettext("weekday", "Monday"),
+        t.pgettext("weekday", "Tuesday"),
+        t.pgettext("weekday", "Wednesday"),
+        t.pgettext("weekday", "Thursday"),
+        t.pgettext("weekday", "Friday"),
+        t.pgettext("weekday", "Saturday"),
+        t.pgettext("weekday", "Sunday"),
     )
+    return names[index]
+
+
+def month_after_day(month: int, t: NullTranslations) -> str:
+    """The month's name as it follows a day number ("21 декабря": the genitive in Russian)."""
+    names = (
+        t.pgettext("after a day number", "January"),
+        t.pgettext("after a day number", "February"),
+        t.pgettext("after a day number", "March"),
+        t.pgettext("after a day number", "April"),
+        t.pgettext("after a day number", "May"),
+        t.pgettext("after a day number", "June"),
+        t.pgettext("after a day number", "July"),
+        t.pgettext("after a day number", "August"),
+        t.pgettext("after a day number", "September"),
+        t.pgettext("after a day number", "October"),
+        t.pgettext("after a day number", "November"),
+        t.pgettext("after a day number", "December"),
+    )
+    return names[month - 1]

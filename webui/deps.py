@@ -5,14 +5,17 @@ from __future__ import annotations
 import gettext
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from chatcore.autoreply import AutoreplyRule
 from chatcore.clock import Clock
 from chatcore.events import Delivery, Event
+from chatcore.hours import WorkingHours
 from chatcore.models import Operator, SpoolItem
 from webui.file_links import FileLinks
 
@@ -48,6 +51,34 @@ class MailRetries(Protocol):
 
     def retry_delivery(self, outbox_id: int) -> bool:
         """Make a failing outbox row due now; False when there is none (or a sender holds it)."""
+class RulesInForce(Protocol):
+    """The working hours and autoreply rules of one load of config.toml (bridge.rulebook.Rules)."""
+
+    @property
+    def hours(self) -> WorkingHours: ...
+
+    @property
+    def autoreplies(self) -> tuple[AutoreplyRule, ...]: ...
+
+
+class ReloadProblems(Protocol):
+    """Why the latest reload of config.toml was refused (bridge.rulebook.ReloadFailure)."""
+
+    @property
+    def at(self) -> datetime: ...
+
+    @property
+    def problems(self) -> tuple[str, ...]: ...
+
+
+class RuleSource(Protocol):
+    """The rules in force and the last refused reload (bridge.rulebook.RuleBook)."""
+
+    @property
+    def current(self) -> RulesInForce: ...
+
+    @property
+    def last_failure(self) -> ReloadProblems | None: ...
 
 
 @dataclass(frozen=True)
@@ -82,3 +113,4 @@ class WebDeps:
     # Queues the set-password invitation of `relaydesk operator add` (bridge.invitations) in the
     # caller's transaction, voiding the operator's earlier links and sessions; None: cannot invite.
     invite: Callable[[Session, Operator], None] | None = None
+    rules: RuleSource | None = None  # hours and autoreplies for the Settings page; None: always open, none

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from chatcore.autoreply import reason_text
 from webui.auth import csrf_token
 from webui.deps import WebDeps
 
@@ -49,6 +51,8 @@ def render(request: Request, name: str, context: dict[str, Any], status_code: in
             "_": translations.gettext,
             "gettext": translations.gettext,
             "ngettext": translations.ngettext,
+            "pgettext": translations.pgettext,
+            "verdict_line": partial(reason_text, t=translations),
         }
     )
     return HTMLResponse(html, status_code=status_code)

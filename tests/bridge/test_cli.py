@@ -204,3 +204,25 @@ def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None
         main([])
     assert exited.value.code == 2
     assert "usage: relaydesk" in capsys.readouterr().err
+
+
+def test_autoreply_explain_speaks_the_language_asked_for_and_refuses_a_bad_time(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rule = '[[autoreply]]\nname = "night"\nwhen = "outside_hours"\ntrigger = "new_conversation"\ntext = "x"\n'
+    config.write_text(
+        config.read_text(encoding="utf-8") + '[hours]\ntimezone = "UTC"\n' + rule, encoding="utf-8"
+    )
+    explain = ["--config", str(config), "autoreply", "explain", "--at", "2026-12-31 21:30", "--new"]
+    code, out, _ = run(capsys, *explain, "--language", "ru")
+    assert code == 0
+    assert out.splitlines()[-2:] == [
+        "night: отвечает (в нерабочее время, канал: чат, новый диалог)",
+        "Ответ: правило «night».",
+    ]
+    code, out, err = run(capsys, *explain[:-3], "--at", "tomorrow")
+    assert (code, out, err.strip()) == (
+        2,
+        "",
+        'relaydesk: --at: "tomorrow" is not a time like "2026-12-31 15:30"',
+    )

@@ -113,7 +113,7 @@ def test_operator_add_queues_an_invitation_with_the_login_and_the_links(
 @pytest.mark.parametrize(
     ("site_language", "flag", "subject", "phrase"),
     [
-        ("en", ["--language", "ru"], "Ваша учётная запись оператора в Acme Help", "один раз, 72 часа):"),
+        ("en", ["--language", "ru"], "Ваша учётная запись оператора в Acme Help", "действует 72 часа,"),
         ("ru", [], "Ваша учётная запись оператора в Acme Help", "Ваш логин: nina@example.com"),
         ("ru", ["--language", "en"], "Your operator account at Acme Help", "Your login: nina@example.com"),
     ],

@@ -53,8 +53,17 @@ def test_addresses_are_trimmed_and_lower_cased(typed: str, stored: str) -> None:
 
 @pytest.mark.parametrize(
     "typed",
-    ["", "anna", "anna@example", "anna@@example.org", "a b@example.org", "anna@example.org\r\nBcc: x@y.z",
-     "<anna@example.org>", "anna@example..org", "x" * 250 + "@example.org"],
+    [
+        "",
+        "anna",
+        "anna@example",
+        "anna@@example.org",
+        "a b@example.org",
+        "anna@example.org\r\nBcc: x@y.z",
+        "<anna@example.org>",
+        "anna@example..org",
+        "x" * 250 + "@example.org",
+    ],
 )
 def test_what_is_not_an_address_is_refused(typed: str) -> None:
     with pytest.raises(DomainError):

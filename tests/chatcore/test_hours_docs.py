@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import datetime
 from pathlib import Path
 
 from chatcore.autoreply import Channel, explain, load_autoreplies, validate_autoreplies
+from chatcore.autoreply.explain import local_moment
 from chatcore.hours import WorkingHours, validate_hours
+from tests.chatcore.autoreply_support import EN
 
 PAGE = Path(__file__).parents[2] / "docs" / "hours-and-autoreplies.md"
 
@@ -34,10 +35,10 @@ def test_documented_example_is_valid_and_explain_matches_the_page() -> None:
     assert validate_autoreplies(config["autoreply"]) == []
     session = next(block for block in blocks("") if "relaydesk autoreply explain" in block)
     command, *printed = session.strip().splitlines()
-    at = datetime.fromisoformat(re.findall(r'--at "([^"]+)"', command)[0])
     hours = WorkingHours.from_config(config["hours"])
+    at = local_moment(re.findall(r'--at "([^"]+)"', command)[0], hours)
     rules = load_autoreplies(config["autoreply"])
-    assert explain(rules, hours, at, Channel.EMAIL, new_conversation=True) == "\n".join(printed)
+    assert explain(rules, hours, at, Channel.EMAIL, new_conversation="--new" in command, t=EN) == printed
 
 
 def test_documented_error_lines_are_the_real_messages() -> None:

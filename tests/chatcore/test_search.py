@@ -170,7 +170,7 @@ def test_an_excerpt_is_escaped_before_it_is_marked() -> None:
     query = parse_query("payment")
     shown = excerpt('<img src=x onerror="alert(1)"> payment & <b>more</b>', query.highlighted)
     assert shown == (
-        '&lt;img src=x onerror=&quot;alert(1)&quot;&gt; <mark>payment</mark> &amp; &lt;b&gt;more&lt;/b&gt;'
+        "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; <mark>payment</mark> &amp; &lt;b&gt;more&lt;/b&gt;"
     )
 
 

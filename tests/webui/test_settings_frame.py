@@ -20,7 +20,7 @@ def make_admin(context: Context, operator_id: int) -> None:
         session.commit()
 
 
-ADMIN_PAGES = ("/settings/operators", "/settings/tags", "/settings/mail")
+ADMIN_PAGES = ("/settings/operators", "/settings/tags", "/settings/mail", "/settings/hours")
 ADMIN_FORMS = (
     "/settings/operators",
     "/settings/operators/1/role",

@@ -1,4 +1,5 @@
-"""The dialog page says, beside each visitor message, why it got an autoreply or did not."""
+"""The dialog page says, beside each visitor message, why it got an autoreply or did not, in the page's
+language."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from bridge.rulebook import RuleBook, Rules
 from chatcore.autoreply import load_autoreplies
 from chatcore.hours import WorkingHours
 from chatcore.models import Conversation, Message
+from tests.support.factories import change_operator
 from tests.webui.conftest import log_in
 
 RULES = [
@@ -33,6 +35,12 @@ def test_dialog_shows_the_autoreply_verdict(context: Context, operator_id: int) 
         assert kinds == ["visitor", "autoreply", "visitor"]
         log_in(client)
         page = client.get(f"/inbox/{conversation.id}").text
+    change_operator(context.engine, operator_id, language="ru")
+    with TestClient(app, base_url="http://desk.test", follow_redirects=False) as client:
+        log_in(client)
+        russian = client.get(f"/inbox/{conversation.id}").text
     assert "We are asleep." in page
     assert "night: answers (outside hours, channel chat, new conversation)" in page
-    assert "night: skipped" in page  # the second message is no new conversation
+    assert "night: skipped, it answers new conversations, this is a visitor message" in page
+    assert "night: отвечает (в нерабочее время, канал: чат, новый диалог)" in russian
+    assert "night: пропущено, правило отвечает на новые диалоги, а здесь сообщение посетителя" in russian

@@ -33,7 +33,7 @@ class FeedEntry:
     from_address: str | None
     from_other_address: bool
     deliveries: list[Delivery]
-    autoreply_reasons: list[str]
+    autoreply_reasons: list[object]  # stored verdict codes; the page puts them into words
 
 
 def feed_entries(messages: Sequence[MessageView], contact: Contact) -> list[FeedEntry]:
@@ -56,7 +56,7 @@ def _entry(message: MessageView, contact: Contact) -> FeedEntry:
         from_other_address=message.from_other_address,
         deliveries=deliveries(message.delivery),
         autoreply_reasons=[
-            str(reason)
+            reason
             for key in ("autoreply", "autoreply_check")
             for reason in (message.verdicts.get(key) or [])
         ],
