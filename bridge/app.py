@@ -94,6 +94,8 @@ def build_web_app(context: Context, hub: EventHub | None = None) -> Starlette:
             read_engine=reads(context.engine),
             events=hub or build_event_hub(context),
             previous_secret_keys=settings.site.previous_secret_keys,
+            widget_origins=settings.widget.allowed_origins,
+            working_hours=settings.working_hours(),
         )
     )
 

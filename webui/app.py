@@ -24,6 +24,7 @@ from webui import (
     login,
     profile,
     widget,
+    widget_config,
     widget_stream,
 )
 from webui.api.errors import http_exception
@@ -35,6 +36,7 @@ from webui.middleware import CsrfMiddleware
 from webui.pages import make_environment
 from webui.security_headers import SecurityHeaders
 from webui.uploads import MAX_FILES
+from webui.widget_cors import WidgetCors
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 SESSION_COOKIE = "rd_session"
@@ -59,6 +61,7 @@ def create_app(deps: WebDeps) -> Starlette:
         routes=[
             Route("/healthz", health),
             *widget.routes(),
+            *widget_config.routes(STATIC_DIR),
             *login.routes(),
             *widget_stream.routes(),
             *event_stream.routes(),
@@ -72,6 +75,7 @@ def create_app(deps: WebDeps) -> Starlette:
         ],
         middleware=[
             Middleware(SecurityHeaders),
+            Middleware(WidgetCors, allowed=deps.widget_origins, base_url=deps.base_url),
             Middleware(RequestLimits, limits=BodyLimits.for_uploads(deps.max_file_size, MAX_FILES)),
             Middleware(
                 SessionMiddleware,

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from chatcore.clock import Clock
 from chatcore.events import Delivery, Event
+from chatcore.hours import WorkingHours
 from webui.file_links import FileLinks
 
 
@@ -67,3 +68,5 @@ class WebDeps:
     events: EventFeed | None = None  # the live streams' source; None: they answer 503
     event_heartbeat: float = 15.0  # seconds between comment lines on an idle stream
     previous_secret_keys: tuple[str, ...] = ()  # still accepted for signed values (key rotation)
+    widget_origins: tuple[str, ...] = ()  # [widget].allowed_origins: other sites' pages that embed the widget
+    working_hours: WorkingHours | None = None  # None: always open
