@@ -25,6 +25,7 @@ from webui import (
     profile,
     widget,
     widget_config,
+    widget_pageviews,
     widget_stream,
 )
 from webui.api.errors import http_exception
@@ -62,6 +63,7 @@ def create_app(deps: WebDeps) -> Starlette:
             Route("/healthz", health),
             *widget.routes(),
             *widget_config.routes(STATIC_DIR),
+            *widget_pageviews.routes(),
             *login.routes(),
             *widget_stream.routes(),
             *event_stream.routes(),

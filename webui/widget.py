@@ -1,4 +1,4 @@
-"""The visitor side: the /demo chat page and the widget's JSON API."""
+"""The visitor side: the widget's messages API (starting a chat, posting, history) and the /demo page."""
 
 from __future__ import annotations
 
@@ -78,7 +78,9 @@ def routes() -> list[Route]:
 
 
 async def demo_page(request: Request) -> Response:
-    return render(request, "demo.html", {})
+    """A sample site page: it embeds the widget with the same script tag a site pastes."""
+    deps: WebDeps = request.app.state.deps
+    return render(request, "demo.html", {"base_url": deps.base_url.rstrip("/")})
 
 
 def _error(status: int, message: str, field: str | None = None) -> JSONResponse:
@@ -96,9 +98,13 @@ def signed_visitor(request: Request, given: object = None) -> str | None:
     `visitor` query parameter (EventSource cannot send headers) or the old same-site cookie. A planted or
     altered one names nobody."""
     limits: WidgetLimits = request.app.state.widget_limits
-    token = given if isinstance(given, str) and given else None
-    token = token or request.headers.get(VISITOR_HEADER) or request.query_params.get("visitor")
-    return limits.ids.read(token or request.cookies.get(VISITOR_COOKIE))
+    candidates = (
+        given if isinstance(given, str) else None,
+        request.headers.get(VISITOR_HEADER),
+        request.query_params.get("visitor"),
+        request.cookies.get(VISITOR_COOKIE),
+    )
+    return next((found for token in candidates if token and (found := limits.ids.read(token))), None)
 
 
 @dataclass(frozen=True)
@@ -162,17 +168,19 @@ async def post_message(request: Request) -> Response:
     deps: WebDeps = request.app.state.deps
     limits: WidgetLimits = request.app.state.widget_limits
     client = request.client.host if request.client else "unknown"
-    visitor_id = signed_visitor(request)
-    wait = limits.per_address.take(client) or (limits.per_visitor.take(visitor_id) if visitor_id else 0.0)
+    wait = limits.per_address.take(client)
     if wait:
         return _too_many(wait)
     posted = await _read_post(request, deps.max_file_size)
     if isinstance(posted, Response):
         return posted
+    visitor_id = signed_visitor(request, posted.visitor)
+    wait = limits.per_visitor.take(visitor_id) if visitor_id else 0.0
+    if wait:
+        return _too_many(wait)
     invalid = _invalid(posted)
     if invalid:
         return invalid
-    visitor_id = visitor_id or signed_visitor(request, posted.visitor)
     if visitor_id is None:  # none, or planted or altered: a fresh id, never the one the client chose
         visitor_id = limits.ids.new()[0]
         limits.per_visitor.take(visitor_id)  # its first message counts too
