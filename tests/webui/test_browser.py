@@ -139,7 +139,8 @@ def test_invalid_email_shows_the_error_beside_the_field(site: Site, visitor: Pag
     expect(error).to_have_text("this does not look like an email address")
     assert visitor.evaluate(  # the widget lives in a shadow root
         "(() => { const root = document.getElementById('relaydesk-widget').shadowRoot;"
-        " return root.getElementById('email-error').previousElementSibling.contains(root.getElementById('email')); })()"
+        " const error = root.getElementById('email-error');"
+        " return error.previousElementSibling.contains(root.getElementById('email')); })()"
     )
     expect(visitor.locator("#messages .msg")).to_have_count(0)
     expect(visitor.locator("#text")).to_have_value("Hello")

@@ -15,6 +15,7 @@
   const POLL_MS = 1500;
   const CSS = `
 :host{all:initial}
+[hidden]{display:none!important}
 *{box-sizing:border-box;font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 .launcher{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:50%;border:0;background:#1f5fbf;
 color:#fff;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);z-index:2147483000;display:grid;place-items:center}
@@ -25,7 +26,7 @@ button:focus-visible,textarea:focus-visible,input:focus-visible,a:focus-visible{
 #chat{position:fixed;right:20px;bottom:88px;width:370px;max-width:calc(100vw - 24px);height:560px;max-height:calc(100vh - 110px);
 background:#fff;color:#1d2330;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.3);display:flex;flex-direction:column;
 overflow:hidden;z-index:2147483001}
-#chat[hidden]{display:none}
+
 header{display:flex;align-items:center;justify-content:space-between;background:#1f5fbf;color:#fff;padding:10px 14px}
 h2{margin:0;font-size:16px;font-weight:600;color:inherit}
 .close{background:none;border:0;color:#fff;font-size:24px;line-height:1;cursor:pointer;padding:2px 8px;border-radius:6px}
@@ -93,6 +94,7 @@ textarea{resize:none;height:52px}
   }
 
   async function start() {
+    document.body.append(host);
     const lang = document.documentElement.lang || navigator.language || "";
     const ids = opts.userId ? {user_id: opts.userId, user_hash: opts.userHash || ""} : {};
     let response;
@@ -164,7 +166,6 @@ textarea{resize:none;height:52px}
       if (!nodes.emojiList.hidden) { nodes.emojiList.hidden = true; nodes.emoji.focus(); }
       else close();
     });
-    document.body.append(host);
   }
 
   function buildForm() {
