@@ -48,7 +48,8 @@ input[type=text],input[type=email],textarea{display:block;width:100%;border:1px 
 color:#1d2330;background:#fff}
 .row{display:flex;gap:6px;align-items:flex-end}
 textarea{resize:none;height:52px}
-.icon{background:#eef2f8;border:1px solid #c9d1de;border-radius:6px;min-width:36px;height:36px;cursor:pointer;font-size:18px}
+.icon{background:#eef2f8;border:1px solid #c9d1de;border-radius:6px;width:36px;height:36px;cursor:pointer;padding:6px;color:#44506a}
+.icon svg{width:22px;height:22px;fill:currentColor}
 #send{background:#1f5fbf;color:#fff;border:0;border-radius:6px;height:36px;padding:0 14px;cursor:pointer;font-weight:600}
 #send:disabled{opacity:.6}
 .error{color:#b3261e;font-size:12px}
@@ -58,7 +59,12 @@ textarea{resize:none;height:52px}
 #emoji-list[hidden]{display:none}
 #emoji-list button{background:none;border:0;font-size:20px;cursor:pointer;border-radius:4px;padding:2px 4px}
 @media (max-width:480px){#chat{right:0;bottom:0;width:100vw;max-width:100vw;height:100%;max-height:100%;border-radius:0}}`;
-  const ICON = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z"/></svg>';
+  const svg = (path) => '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="' + path + '"/></svg>';
+  const ICON = svg("M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z");
+  const SMILE = svg("M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 18a8 8 0 1 1 0-16 8 8 0 0 1 0 16zM8.5 11a1.5 1.5 0 1 0 0-3 " +
+    "1.5 1.5 0 0 0 0 3zm7 0a1.5 1.5 0 1 0 0-3 1.5 1.5 0 0 0 0 3zM12 17.5c2.3 0 4.3-1.4 5-3.5H7c.7 2.1 2.7 3.5 5 3.5z");
+  const CLIP = svg("M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 " +
+    "0-8 0v12.5a5.5 5.5 0 0 0 11 0V6h-1.5z");
 
   let cfg = null;
   let t = {};
@@ -179,9 +185,11 @@ textarea{resize:none;height:52px}
     f.text = el("textarea", {id: "text", name: "text", "aria-label": t.message, placeholder: t.placeholder,
       maxlength: 10000});
     f.emoji = el("button", {type: "button", class: "icon", id: "emoji", "aria-label": t.emoji,
-      "aria-expanded": "false", "aria-controls": "emoji-list", text: "🙂"});
+      "aria-expanded": "false", "aria-controls": "emoji-list"});
+    f.emoji.innerHTML = SMILE;
     f.file = el("input", {type: "file", id: "file", multiple: true, hidden: true, tabindex: "-1"});
-    f.attach = el("button", {type: "button", class: "icon", id: "attach", "aria-label": t.attach, text: "📎"});
+    f.attach = el("button", {type: "button", class: "icon", id: "attach", "aria-label": t.attach});
+    f.attach.innerHTML = CLIP;
     f.send = el("button", {type: "submit", id: "send", text: t.send});
     f.chosen = el("div", {class: "chosen", id: "chosen", "aria-live": "polite"});
     f.textError = el("div", {class: "error", id: "text-error", role: "alert"});
