@@ -1,5 +1,5 @@
-"""The widget on the demo page in real headless Chromium follows the visitor's event stream instead of polling, and
-still works by polling where EventSource is missing."""
+"""The widget on the demo page in real headless Chromium follows the visitor's event stream instead of
+polling, and still works by polling where EventSource is missing."""
 
 from __future__ import annotations
 
