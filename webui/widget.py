@@ -212,7 +212,8 @@ def _store(
     with Session(deps.engine, expire_on_commit=False) as session:
         try:
             if widget_identity.check(session, posted.user_id, posted.user_hash):
-                visitor_id = widget_identity.tie(session, posted.user_id, visitor_id, _fresh_id(deps))
+                now = deps.clock.now()
+                visitor_id = widget_identity.tie(session, posted.user_id, visitor_id, now, deps.language)
             message = _post(session, deps, visitor_id, posted, attachments, may_start)
             session.commit()
         except widget_identity.Refused:
@@ -224,10 +225,6 @@ def _store(
             session.rollback()
             return _error(422, str(exc), "text")
     return message, visitor_id
-
-
-def _fresh_id(deps: WebDeps) -> Callable[[], str]:
-    return lambda: VisitorIds([deps.secret_key]).new()[0]
 
 
 def refused_identity() -> JSONResponse:

@@ -56,7 +56,8 @@ def widget_config(request: Request) -> Response:
         user_id, user_hash = params.get("user_id", "").strip(), params.get("user_hash", "").strip().lower()
         try:
             if widget_identity.check(session, user_id, user_hash):
-                visitor_id = widget_identity.tie(session, user_id, visitor_id, lambda: limits.ids.new()[0])
+                now = deps.clock.now()
+                visitor_id = widget_identity.tie(session, user_id, visitor_id, now, deps.language)
         except widget_identity.Refused:
             return refused_identity()
         known = _visitor_state(session, visitor_id)
