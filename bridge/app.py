@@ -100,6 +100,7 @@ def build_web_app(context: Context, hub: EventHub | None = None) -> Starlette:
             mail_retries=MailRetries(context),
             invite=lambda session, operator: _invite(session, context, operator),
             rules=context.rules,
+            widget_origins=settings.widget.allowed_origins,
         )
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from datetime import timedelta
@@ -234,6 +235,29 @@ class AutoCloseSettings(BaseModel):
 class WidgetSettings(BaseModel):
     model_config = _FROZEN
     mode: Literal["visible", "when_conversation", "hidden"] = "visible"
+    # Pages on these origins may call the widget API (CORS); base_url's own origin always may.
+    allowed_origins: tuple[str, ...] = ()
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in origins:
+            problem = origin_problem(origin)
+            if problem:
+                raise ValueError(f'"{origin}" {problem}')
+        return origins
+
+
+_ORIGIN = re.compile(r"https?://[a-z0-9.\-]+(:[0-9]{1,5})?|https?://\[[0-9a-f:.]+\](:[0-9]{1,5})?")
+
+
+def origin_problem(origin: str) -> str | None:
+    """Why `origin` is not an exact origin such as "https://shop.example" (None when it is one)."""
+    if "*" in origin:
+        return "is a wildcard; list each origin exactly"
+    if not _ORIGIN.fullmatch(origin):
+        return 'is not an origin like "https://shop.example" (scheme and host, lower case, no path)'
+    return None
 
 
 class UploadSettings(BaseModel):

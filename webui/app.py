@@ -25,6 +25,8 @@ from webui import (
     profile,
     settings,
     widget,
+    widget_config,
+    widget_pageviews,
     widget_stream,
 )
 from webui.api.errors import http_exception
@@ -36,6 +38,7 @@ from webui.middleware import CsrfMiddleware
 from webui.pages import make_environment
 from webui.security_headers import SecurityHeaders
 from webui.uploads import MAX_FILES
+from webui.widget_cors import WidgetCors
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 SESSION_COOKIE = "rd_session"
@@ -60,6 +63,8 @@ def create_app(deps: WebDeps) -> Starlette:
         routes=[
             Route("/healthz", health),
             *widget.routes(),
+            *widget_config.routes(STATIC_DIR),
+            *widget_pageviews.routes(),
             *login.routes(),
             *widget_stream.routes(),
             *event_stream.routes(),
@@ -74,6 +79,7 @@ def create_app(deps: WebDeps) -> Starlette:
         ],
         middleware=[
             Middleware(SecurityHeaders),
+            Middleware(WidgetCors, allowed=deps.widget_origins, base_url=deps.base_url),
             Middleware(RequestLimits, limits=BodyLimits.for_uploads(deps.max_file_size, MAX_FILES)),
             Middleware(
                 SessionMiddleware,

@@ -114,3 +114,4 @@ class WebDeps:
     # caller's transaction, voiding the operator's earlier links and sessions; None: cannot invite.
     invite: Callable[[Session, Operator], None] | None = None
     rules: RuleSource | None = None  # hours and autoreplies for the Settings page; None: always open, none
+    widget_origins: tuple[str, ...] = ()  # [widget].allowed_origins: other sites' pages that embed the widget

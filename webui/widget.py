@@ -1,4 +1,4 @@
-"""The visitor side: the /demo chat page and the widget's JSON API."""
+"""The visitor side: the widget's messages API (starting a chat, posting, history) and the /demo page."""
 
 from __future__ import annotations
 
@@ -9,22 +9,33 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from chatcore.errors import DomainError
 from chatcore.events import EmailClaimed, Event, MessagePosted
-from chatcore.files import attachments_by_message
+from chatcore.files import NewAttachment, attachments_by_message
 from chatcore.identity import claim_email
-from chatcore.models import AuthorKind, Contact, Conversation, ConversationStatus, Message, Operator, Source
+from chatcore.models import (
+    Attachment,
+    AuthorKind,
+    Contact,
+    Conversation,
+    ConversationStatus,
+    Message,
+    Operator,
+    Source,
+)
 from chatcore.services import Desk, NewMessage
-from webui import email_confirm
+from webui import email_confirm, widget_identity
 from webui.deps import WebDeps
 from webui.file_views import visitor_json
 from webui.limits import parse_json, row_id
 from webui.pages import render
 from webui.rate_limit import Rate, RateLimiter, retry_after_header
+from webui.uploads import MAX_FILES, chosen_files, store_files, upload_problem
 from webui.visitor_ids import VisitorIds
 
 VISITOR_COOKIE = "rd_visitor"
@@ -67,7 +78,9 @@ def routes() -> list[Route]:
 
 
 async def demo_page(request: Request) -> Response:
-    return render(request, "demo.html", {})
+    """A sample site page: it embeds the widget with the same script tag a site pastes."""
+    deps: WebDeps = request.app.state.deps
+    return render(request, "demo.html", {"base_url": deps.base_url.rstrip("/")})
 
 
 def _error(status: int, message: str, field: str | None = None) -> JSONResponse:
@@ -77,66 +90,145 @@ def _error(status: int, message: str, field: str | None = None) -> JSONResponse:
     return JSONResponse(body, status_code=status)
 
 
+VISITOR_HEADER = "x-relaydesk-visitor"
+
+
+def signed_visitor(request: Request, given: object = None) -> str | None:
+    """The visitor id the call carries, signed by us: in the body, the X-Relaydesk-Visitor header, the
+    `visitor` query parameter (EventSource cannot send headers) or the old same-site cookie. A planted or
+    altered one names nobody."""
+    limits: WidgetLimits = request.app.state.widget_limits
+    candidates = (
+        given if isinstance(given, str) else None,
+        request.headers.get(VISITOR_HEADER),
+        request.query_params.get("visitor"),
+        request.cookies.get(VISITOR_COOKIE),
+    )
+    return next((found for token in candidates if token and (found := limits.ids.read(token))), None)
+
+
+@dataclass(frozen=True)
+class _Posted:
+    text: str
+    name: str
+    email: str
+    visitor: object
+    user_id: str
+    user_hash: str
+    files: list[UploadFile]
+
+
+async def _read_post(request: Request, max_file_size: int) -> _Posted | Response:
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    files: list[UploadFile] = []
+    if kind == "multipart/form-data":
+        try:
+            form = await request.form(max_files=MAX_FILES + 1, max_fields=20)
+        except Exception as error:  # python-multipart's own errors on a malformed body
+            return _error(400, f"the form could not be read: {error}")
+        body: Any = {key: value for key, value in form.items() if isinstance(value, str)}
+        files = chosen_files(form)
+        problem = upload_problem(files, max_file_size)
+        if problem and problem.code == "too_large":
+            return _error(413, f"{problem.filename} is larger than {max_file_size} bytes", "files")
+        if problem:
+            return _error(422, f"at most {MAX_FILES} files a message", "files")
+    elif kind == "application/json":
+        try:
+            body = parse_json(await request.body())
+        except ValueError:
+            return _error(400, "the body is not valid JSON")
+        if not isinstance(body, dict):
+            return _error(400, "the body must be a JSON object")
+    else:
+        return _error(415, "send JSON with Content-Type: application/json (or a multipart form with files)")
+    return _Posted(
+        text=str(body.get("text", "") or "").strip(),
+        name=str(body.get("name", "") or "").strip()[:200],
+        email=str(body.get("email", "") or "").strip().lower()[:320],
+        visitor=body.get("visitor"),
+        user_id=str(body.get("user_id", "") or "").strip(),
+        user_hash=str(body.get("user_hash", "") or "").strip().lower(),
+        files=files,
+    )
+
+
+def _invalid(posted: _Posted) -> Response | None:
+    if not posted.text and not posted.files:
+        return _error(422, "write a message first", "text")
+    if len(posted.text) > MAX_TEXT:
+        return _error(422, f"a message can be at most {MAX_TEXT} characters", "text")
+    if posted.email and not _EMAIL.match(posted.email):
+        return _error(422, "this does not look like an email address", "email")
+    return None
+
+
 async def post_message(request: Request) -> Response:
+    """A visitor's message (JSON, or a multipart form with files); starts their chat when there is none."""
     deps: WebDeps = request.app.state.deps
     limits: WidgetLimits = request.app.state.widget_limits
     client = request.client.host if request.client else "unknown"
-    visitor_id = limits.ids.read(request.cookies.get(VISITOR_COOKIE))
-    wait = limits.per_address.take(client) or (limits.per_visitor.take(visitor_id) if visitor_id else 0.0)
+    wait = limits.per_address.take(client)
     if wait:
         return _too_many(wait)
-    if request.headers.get("content-type", "").split(";")[0] != "application/json":
-        return _error(415, "send JSON with Content-Type: application/json")
-    try:
-        body = parse_json(await request.body())
-    except ValueError:
-        return _error(400, "the body is not valid JSON")
-    if not isinstance(body, dict):
-        return _error(400, "the body must be a JSON object")
-    text = str(body.get("text", "")).strip()
-    name = str(body.get("name", "") or "").strip()[:200]
-    email = str(body.get("email", "") or "").strip().lower()[:320]
-    if not text:
-        return _error(422, "write a message first", "text")
-    if len(text) > MAX_TEXT:
-        return _error(422, f"a message can be at most {MAX_TEXT} characters", "text")
-    if email and not _EMAIL.match(email):
-        return _error(422, "this does not look like an email address", "email")
+    posted = await _read_post(request, deps.max_file_size)
+    if isinstance(posted, Response):
+        return posted
+    visitor_id = signed_visitor(request, posted.visitor)
+    wait = limits.per_visitor.take(visitor_id) if visitor_id else 0.0
+    if wait:
+        return _too_many(wait)
+    invalid = _invalid(posted)
+    if invalid:
+        return invalid
     if visitor_id is None:  # none, or planted or altered: a fresh id, never the one the client chose
         visitor_id = limits.ids.new()[0]
         limits.per_visitor.take(visitor_id)  # its first message counts too
-    stored = await run_in_threadpool(
-        _store, deps, visitor_id, text, name, email, lambda: limits.starts.take(client)
-    )
+    stored = await run_in_threadpool(_store, deps, visitor_id, posted, lambda: limits.starts.take(client))
     if isinstance(stored, Response):
         return stored
-    response = JSONResponse({"message": _message_json(stored, {})}, status_code=201)
+    message, visitor_id = stored
+    files = [
+        visitor_json(file, message.conversation_id, deps.file_links) for file in message_files(deps, message)
+    ]
+    token = limits.ids.cookie_value(visitor_id)
+    response = JSONResponse({"message": _message_json(message, {}, files), "visitor": token}, status_code=201)
     response.set_cookie(
-        VISITOR_COOKIE,
-        limits.ids.cookie_value(visitor_id),
-        max_age=365 * 86400,
-        httponly=True,
-        samesite="lax",
-        secure=deps.https_only,
+        VISITOR_COOKIE, token, max_age=365 * 86400, httponly=True, samesite="lax", secure=deps.https_only
     )
     return response
 
 
+def message_files(deps: WebDeps, message: Message) -> list[Attachment]:
+    with deps.read_session() as session:
+        return attachments_by_message(session, [message.id or 0]).get(message.id or 0, [])
+
+
 def _store(
-    deps: WebDeps, visitor_id: str, text: str, name: str, email: str, may_start: Callable[[], float]
-) -> Message | Response:
+    deps: WebDeps, visitor_id: str, posted: _Posted, may_start: Callable[[], float]
+) -> tuple[Message, str] | Response:
     """The write, in the threadpool: the event loop also serves SMTP and the streams."""
+    attachments = store_files(posted.files, deps.blobs)  # before the transaction takes the write lock
     with Session(deps.engine, expire_on_commit=False) as session:
         try:
-            message = _post(session, deps, visitor_id, text, name, email, may_start)
+            if widget_identity.check(session, posted.user_id, posted.user_hash):
+                now = deps.clock.now()
+                visitor_id = widget_identity.tie(session, posted.user_id, visitor_id, now, deps.language)
+            message = _post(session, deps, visitor_id, posted, attachments, may_start)
             session.commit()
+        except widget_identity.Refused:
+            return refused_identity()
         except _Limited as exc:
             session.rollback()
             return _too_many(exc.wait)
         except DomainError as exc:
             session.rollback()
             return _error(422, str(exc), "text")
-    return message
+    return message, visitor_id
+
+
+def refused_identity() -> JSONResponse:
+    return _error(403, "the user hash does not match the user id", "user_hash")
 
 
 def _too_many(wait: float) -> JSONResponse:
@@ -155,9 +247,8 @@ def _post(
     session: Session,
     deps: WebDeps,
     visitor_id: str,
-    text: str,
-    name: str,
-    email: str,
+    posted: _Posted,
+    attachments: tuple[NewAttachment, ...],
     may_start: Callable[[], float],
 ) -> Message:
     """Post the visitor's message (starting a chat when there is none); returns that message."""
@@ -167,29 +258,33 @@ def _post(
     if contact is None:
         contact = Contact(visitor_id=visitor_id, first_seen=now, last_seen=now, language=deps.language)
     contact.last_seen = now
-    contact.name = name or contact.name
+    contact.name = posted.name or contact.name
+    email, text = posted.email, posted.text
     claimed = bool(email) and claim_email(contact, email)  # a claim until its owner confirms it
     session.add(contact)
     session.flush()
-    conversation = _current_conversation(session, contact)
+    conversation = current_conversation(session, contact)
     events: list[Event] = [EmailClaimed(contact.id or 0, email)] if claimed else []
     if conversation is None:
         wait = may_start()  # each new chat mails the operators: new chats per address are limited too
         if wait:
             raise _Limited(wait)
-        conversation, started = desk.start_conversation(contact, Source.CHAT, text[:80])
+        subject = text[:80] or (attachments[0].filename if attachments else "")
+        conversation, started = desk.start_conversation(contact, Source.CHAT, subject)
         events += started
-    posted = desk.post_visitor_message(conversation, NewMessage(text=text, source=Source.CHAT))
-    events += posted
+    sent = desk.post_visitor_message(
+        conversation, NewMessage(text=text, source=Source.CHAT, attachments=attachments)
+    )
+    events += sent
     deps.react(session, events)
     # The visitor's own message, not the newest one (an autoreply posted by `react` comes after it).
-    own = next(e.message_id for e in posted if isinstance(e, MessagePosted))
+    own = next(e.message_id for e in sent if isinstance(e, MessagePosted))
     message = session.get(Message, own)
     assert message is not None
     return message
 
 
-def _current_conversation(session: Session, contact: Contact) -> Conversation | None:
+def current_conversation(session: Session, contact: Contact) -> Conversation | None:
     """The chat this visitor started: never a conversation that came by mail to the same contact."""
     query = select(Conversation).where(
         Conversation.contact_id == contact.id, Conversation.channel == Source.CHAT
@@ -203,8 +298,7 @@ def _current_conversation(session: Session, contact: Contact) -> Conversation | 
 def list_messages(request: Request) -> Response:
     """Plain `def`: Starlette runs it in the threadpool, off the event loop."""
     deps: WebDeps = request.app.state.deps
-    limits: WidgetLimits = request.app.state.widget_limits
-    visitor_id = limits.ids.read(request.cookies.get(VISITOR_COOKIE))  # a planted id reads nothing
+    visitor_id = signed_visitor(request)  # a planted id reads nothing
     try:
         after = row_id(request.query_params.get("after", "0"))
     except ValueError:
@@ -213,7 +307,7 @@ def list_messages(request: Request) -> Response:
         return JSONResponse({"messages": [], "conversation_id": None})
     with Session(deps.engine, expire_on_commit=False) as session:
         contact = session.exec(select(Contact).where(Contact.visitor_id == visitor_id)).first()
-        conversation = _current_conversation(session, contact) if contact else None
+        conversation = current_conversation(session, contact) if contact else None
         if conversation is None:
             return JSONResponse({"messages": [], "conversation_id": None})
         messages = list(

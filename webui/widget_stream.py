@@ -18,7 +18,7 @@ from chatcore.events import LoggedEvent
 from chatcore.models import Contact
 from webui.deps import WebDeps
 from webui.sse import BadCursor, event_stream, json_text, resume_cursor
-from webui.widget import VISITOR_COOKIE, WidgetLimits
+from webui.widget import signed_visitor
 
 
 def routes() -> list[Route]:
@@ -26,10 +26,9 @@ def routes() -> list[Route]:
 
 
 def visitor_of(request: Request) -> str | None:
-    """The widget visitor's id from their signed cookie (a planted or altered one names nobody). The one
-    place a visitor stream identifies who asks."""
-    limits: WidgetLimits = request.app.state.widget_limits
-    return limits.ids.read(request.cookies.get(VISITOR_COOKIE))
+    """The widget visitor's signed id (`?visitor=`, or the old cookie); a planted or altered one names
+    nobody. The one place a visitor stream identifies who asks."""
+    return signed_visitor(request)
 
 
 async def visitor_events(request: Request) -> Response:

@@ -62,7 +62,7 @@ def test_every_response_carries_the_security_headers(desk: Desk) -> None:
         answers = {
             path: client.get(path)
             for path in (
-                "/login", "/demo", "/healthz", "/static/demo-chat.js", "/api/widget/messages", "/nowhere"
+                "/login", "/demo", "/healthz", "/widget.js", "/api/widget/messages", "/nowhere"
             )
         }
         answers["413"] = client.post("/login", content=b"x" * 2_000_000)
@@ -128,7 +128,7 @@ def test_the_pages_work_under_the_policy(desk: Desk, page: Page) -> None:
     page.fill("#email", "anna@example.org")
     page.fill("#text", "Hello under a strict policy")
     page.click("#send")
-    expect(page.locator("#messages .msg.visitor")).to_have_text("YouHello under a strict policy")
+    expect(page.locator("#messages .msg.visitor .text")).to_have_text("Hello under a strict policy")
 
     page.goto(f"{process.base_url}/login")
     page.fill("input[name=email]", OPERATOR)

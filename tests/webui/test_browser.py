@@ -123,7 +123,8 @@ def reply_through_the_desk(site: Site, text: str) -> None:
 def test_visitor_writes_and_sees_the_operator_reply(site: Site, visitor: Page, tmp_path: Path) -> None:
     send_from_demo(visitor, site, "Здравствуйте! Где мой заказ?")
     messages = visitor.locator("#messages")
-    expect(messages.locator(".msg.visitor")).to_have_text(["YouЗдравствуйте! Где мой заказ?"])
+    expect(messages.locator(".msg.visitor .meta")).to_have_text(["You"])
+    expect(messages.locator(".msg.visitor .text")).to_have_text(["Здравствуйте! Где мой заказ?"])
     expect(visitor.locator("#text")).to_have_value("")
 
     reply_through_the_desk(site, "Ваш заказ уже в пути.")
@@ -136,8 +137,10 @@ def test_invalid_email_shows_the_error_beside_the_field(site: Site, visitor: Pag
     send_from_demo(visitor, site, "Hello", email="anna@localhost")
     error = visitor.locator("#email-error")
     expect(error).to_have_text("this does not look like an email address")
-    assert visitor.evaluate(
-        "document.getElementById('email-error').previousElementSibling.contains(document.getElementById('email'))"
+    assert visitor.evaluate(  # the widget lives in a shadow root
+        "(() => { const root = document.getElementById('relaydesk-widget').shadowRoot;"
+        " const error = root.getElementById('email-error');"
+        " return error.previousElementSibling.contains(root.getElementById('email')); })()"
     )
     expect(visitor.locator("#messages .msg")).to_have_count(0)
     expect(visitor.locator("#text")).to_have_value("Hello")

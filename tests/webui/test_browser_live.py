@@ -1,5 +1,5 @@
-"""The demo chat in real headless Chromium follows the visitor's event stream instead of polling, and
-still works by polling where EventSource is missing."""
+"""The widget on the demo page in real headless Chromium follows the visitor's event stream instead of
+polling, and still works by polling where EventSource is missing."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ def message_fetches(page: Page) -> list[str]:
 def test_the_operator_reply_arrives_through_the_stream_without_polling(site: Site, visitor: Page) -> None:
     fetched = message_fetches(visitor)
     send_from_demo(visitor, site, "Есть кто-нибудь?")
+    expect(visitor.locator(".msg.visitor")).to_have_count(1)
     expect(visitor.locator("#chat")).to_have_attribute("data-live", "stream")
 
     reply_through_the_desk(site, "Да, я здесь.")
@@ -42,6 +43,7 @@ def test_the_operator_reply_arrives_through_the_stream_without_polling(site: Sit
 def test_without_event_source_the_chat_polls_and_still_shows_the_reply(site: Site, visitor: Page) -> None:
     visitor.add_init_script("delete window.EventSource;")
     send_from_demo(visitor, site, "Hello?")
+    expect(visitor.locator(".msg.visitor")).to_have_count(1)
     expect(visitor.locator("#chat")).to_have_attribute("data-live", "polling")
     reply_through_the_desk(site, "Hello, Anna.")
     expect(visitor.locator(".msg.operator .text")).to_have_text(["Hello, Anna."], timeout=5000)
