@@ -20,6 +20,7 @@ from bridge.rulebook import RuleBook, Rules
 from bridge.settings import Settings
 from bridge.tokens import TokenCodec
 from chatcore.clock import Clock
+from chatcore.contact_history import HistoryLimits
 from chatcore.events import Event
 from inbound.imap_fetch import ImapAccount
 from inbound.spool import SpoolReader, SpoolWriter
@@ -94,8 +95,14 @@ def build_web_app(context: Context, hub: EventHub | None = None) -> Starlette:
             read_engine=reads(context.engine),
             events=hub or build_event_hub(context),
             previous_secret_keys=settings.site.previous_secret_keys,
+            history=history_limits(settings),
+            avatar_service=settings.contacts.avatar_service if settings.contacts.avatar_lookup else None,
         )
     )
+
+
+def history_limits(settings: Settings) -> HistoryLimits:
+    return HistoryLimits(days=settings.contacts.history_days, events=settings.contacts.history_events)
 
 
 def build_transport(settings: Settings) -> MailTransport:

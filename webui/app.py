@@ -23,7 +23,9 @@ from webui import (
     inbox,
     login,
     profile,
+    site_keys_page,
     widget,
+    widget_pageviews,
     widget_stream,
 )
 from webui.api.errors import http_exception
@@ -59,6 +61,8 @@ def create_app(deps: WebDeps) -> Starlette:
         routes=[
             Route("/healthz", health),
             *widget.routes(),
+            *widget_pageviews.routes(),
+            *site_keys_page.routes(),
             *login.routes(),
             *widget_stream.routes(),
             *event_stream.routes(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gettext
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from chatcore.clock import Clock
+from chatcore.contact_history import HistoryLimits
 from chatcore.events import Delivery, Event
 from webui.file_links import FileLinks
 
@@ -67,3 +68,5 @@ class WebDeps:
     events: EventFeed | None = None  # the live streams' source; None: they answer 503
     event_heartbeat: float = 15.0  # seconds between comment lines on an idle stream
     previous_secret_keys: tuple[str, ...] = ()  # still accepted for signed values (key rotation)
+    history: HistoryLimits = field(default_factory=HistoryLimits)  # [contacts].history_days, history_events
+    avatar_service: str | None = None  # [contacts].avatar_service when avatar_lookup is on, else None

@@ -29,6 +29,7 @@ from webui.api.errors import ApiError, from_domain
 from webui.deps import WebDeps
 
 M = TypeVar("M", bound=BaseModel)
+C = TypeVar("C", bound="RequestCall")
 logger = logging.getLogger(__name__)
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; anything larger names nothing
 MAX_JSON_BODY = 256 * 1024
@@ -37,13 +38,12 @@ READ_METHODS = ("GET", "HEAD")
 
 
 @dataclass
-class ApiCall:
-    """One request, its caller and a session; the handler commits what it writes."""
+class RequestCall:
+    """One request and a session; the handler commits what it writes."""
 
     request: Request
     deps: WebDeps
     session: Session
-    operator: Operator
 
     def body(self, model: type[M]) -> M:
         data = self.json_object()
@@ -115,6 +115,13 @@ class ApiCall:
         self.session.commit()
 
 
+@dataclass
+class ApiCall(RequestCall):
+    """A call of an operator (by session or personal token)."""
+
+    operator: Operator
+
+
 Handler = Callable[[ApiCall], Any]
 
 
@@ -134,7 +141,7 @@ def endpoint(handler: Handler, status_code: int = 200) -> Callable[[Request], Re
                 if request.method in READ_METHODS:
                     result = handler(ApiCall(request, deps, session, operator))
             if request.method not in READ_METHODS:
-                result = _write(
+                result = write_call(
                     handler, ApiCall(request, deps, Session(deps.engine, expire_on_commit=False), operator)
                 )
         except DomainError as error:
@@ -150,7 +157,8 @@ def endpoint(handler: Handler, status_code: int = 200) -> Callable[[Request], Re
     return run
 
 
-def _write(handler: Handler, call: ApiCall) -> Any:
+def write_call(handler: Callable[[C], Any], call: C) -> Any:
+    """Run a handler that writes in its own session; a refusal rolls it back."""
     with call.session:
         try:
             return handler(call)

@@ -46,6 +46,24 @@ class ContactChangesBody(Body):
     properties: dict[str, Any] | None = None
 
 
+class SiteContactBody(Body):
+    name: str | None = Field(default=None, max_length=1_000)
+    email: str | None = Field(default=None, max_length=1_000)
+    phone: str | None = Field(default=None, max_length=1_000)
+    properties: dict[str, Any] | None = None
+
+
+class SiteEventBody(Body):
+    name: str = Field(max_length=1_000)
+    properties: dict[str, Any] = Field(default_factory=dict)
+    at: str | None = Field(default=None, max_length=100, description="ISO 8601 with offset; default now")
+
+
+class SiteMessageBody(Body):
+    text: str = Field(max_length=10_000)
+    operator_email: str = Field(max_length=1_000)
+
+
 BODIES: tuple[type[Body], ...] = (
     NewMessageBody,
     AssigneeBody,
@@ -53,4 +71,7 @@ BODIES: tuple[type[Body], ...] = (
     NewSavedReplyBody,
     SavedReplyChangesBody,
     ContactChangesBody,
+    SiteContactBody,
+    SiteEventBody,
+    SiteMessageBody,
 )
