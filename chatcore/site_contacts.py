@@ -56,7 +56,7 @@ def by_external_id(session: Session, external_id: str) -> Contact | None:
 def upsert(session: Session, external_id: str, fields: SiteFields, now: datetime) -> tuple[Contact, bool]:
     """The site's contact with these fields; True when it was created."""
     external_id = checked_external_id(external_id)
-    address = checked_address(fields.email) if fields.email else None
+    address = _checked_email(fields.email) if fields.email else None
     contact = by_external_id(session, external_id)
     holder = verified_contact(session, address) if address else None
     if holder is not None and holder.external_id not in (None, external_id):
@@ -71,6 +71,13 @@ def upsert(session: Session, external_id: str, fields: SiteFields, now: datetime
     if address is not None:
         contact = _verified(session, contact, address, external_id, now)
     return contact, created
+
+
+def _checked_email(text: str) -> str:
+    try:
+        return checked_address(text)
+    except DomainError as error:
+        raise FieldError("email", str(error)) from None
 
 
 def _card_changes(contact: Contact, fields: SiteFields) -> ContactChanges:
