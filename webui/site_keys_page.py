@@ -30,7 +30,7 @@ def routes() -> list[Route]:
 
 
 def _forbidden(request: Request) -> Response:
-    context = {"operator": request.state.operator, "message": "Only admins manage site keys."}
+    context = {"operator": request.state.operator}
     return render(request, "settings/forbidden.html", context, 403)
 
 
