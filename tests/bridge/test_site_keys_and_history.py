@@ -7,10 +7,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from alembic import command
+from sqlalchemy import inspect, text
 from sqlmodel import Session, col, select
 
 from bridge.context import Context
-from bridge.db import make_engine
+from bridge.db import alembic_config, make_engine
 from bridge.serve import prune_contact_history
 from chatcore import contact_history, site_keys
 from chatcore.contact_history import HistoryLimits, PageView
@@ -81,3 +83,27 @@ def test_history_keeps_the_newest_events_and_the_scheduler_drops_old_days(contex
     assert prune_contact_history(context) == 7  # views older than 365 days, of every contact
     assert _urls(context, other) == [f"https://shop.example/p{i}" for i in (7, 8, 9)]
     assert len(_urls(context, contact_id)) == 3
+
+
+def test_migration_0011_goes_up_with_existing_contacts_and_back_down(db_url: str, tmp_path: Path) -> None:
+    engine = make_engine(db_url, str(tmp_path))
+    config = alembic_config(engine)
+    command.upgrade(config, "0009_search_index")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO contact (id, name, phone, notes, properties, first_seen, last_seen, "
+                "undeliverable_reason) VALUES "
+                "(1, 'Иван', '', '', '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '')"
+            )
+        )
+    command.upgrade(config, "0011_site_keys")
+    with Session(engine) as session:
+        contact = session.get(Contact, 1)
+        assert contact is not None
+        assert (contact.visits, contact.first_source, contact.external_id) == (0, {}, None)
+    command.downgrade(config, "0009_search_index")
+    assert "sitekey" not in inspect(engine).get_table_names()
+    assert "external_id" not in {c["name"] for c in inspect(engine).get_columns("contact")}
+    command.upgrade(config, "head")
+    engine.dispose()
