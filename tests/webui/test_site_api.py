@@ -10,8 +10,9 @@ from datetime import timedelta
 import httpx
 from sqlmodel import Session, col, select
 
+from bridge.notifications import NOTIFY_VISITOR
 from chatcore import site_keys
-from chatcore.models import Contact, ContactEvent
+from chatcore.models import Contact, ContactEvent, Job
 from tests.support.clock import ManualClock
 from tests.webui.api_support import Team, error_of, team
 from webui.site_identity import tie_visitor, verify_user_hash
@@ -73,6 +74,13 @@ def test_upsert_twice_is_one_contact_with_merged_properties(team: Team) -> None:
     assert contact.email_verified_at is not None
     # the operator API sees the same card
     assert team.olga.get(f"/api/v1/contacts/{contact.id}").json()["properties"] == {"plan": "pro"}
+    # a verified address: the operator's message is mailed like any reply the visitor has not seen
+    message = {"text": "Ваш заказ отправлен", "operator_email": "boris@example.com"}
+    sent = site(team, key, "POST", "/contacts/user-42/messages", json=message)
+    assert sent.status_code == 201, sent.text
+    with Session(team.context.engine) as session:
+        jobs = session.exec(select(Job).where(Job.kind == NOTIFY_VISITOR)).all()
+        assert [job.payload["conversation_id"] for job in jobs] == [sent.json()["conversation_id"]]
 
 
 def test_bad_input_is_named(team: Team) -> None:
