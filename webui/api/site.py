@@ -88,15 +88,6 @@ def _key(request: Request, session: Session) -> SiteKey:
     return key
 
 
-def site_contact_json(contact: Contact) -> dict[str, Any]:
-    return {
-        **contact_json(contact),
-        "external_id": contact.external_id,
-        "email_verified": contact.email_verified_at is not None,
-        "visits": contact.visits,
-    }
-
-
 def put_contact(call: SiteCall) -> Response:
     """Create or update the site's contact; properties are merged (null removes one)."""
     body = call.body(SiteContactBody)
@@ -113,7 +104,7 @@ def put_contact(call: SiteCall) -> Response:
     except site_contacts.Conflict as error:
         raise ApiError(409, str(error), "email") from None
     call.commit([])
-    return JSONResponse(site_contact_json(contact), status_code=201 if created else 200)
+    return JSONResponse(contact_json(contact), status_code=201 if created else 200)
 
 
 def post_event(call: SiteCall) -> Response:
