@@ -5,20 +5,39 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterator
 from datetime import timedelta
 
 import httpx
+import pytest
 from sqlmodel import Session, col, select
+from starlette.testclient import TestClient
 
+from bridge.app import build_web_app
+from bridge.context import Context
 from bridge.notifications import NOTIFY_VISITOR
-from chatcore import site_keys
+from chatcore import api_tokens, site_keys
 from chatcore.models import Contact, ContactEvent, Job
 from tests.support.clock import ManualClock
-from tests.webui.api_support import Team, error_of, team
+from tests.support.factories import add_operator
+from tests.webui.api_support import Caller, Team, error_of
 from webui.site_identity import tie_visitor, verify_user_hash
 from webui.widget import WidgetLimits
 
-__all__ = ["team"]
+
+@pytest.fixture
+def team(context: Context) -> Iterator[Team]:
+    """Two operators with API tokens and no passwords (hashing them is slow by design)."""
+    with Session(context.engine) as session:
+        members = []
+        for email, name in (("olga@example.com", "Olga"), ("boris@example.com", "Boris")):
+            operator = add_operator(session, email, now=context.clock.now(), name=name)
+            _row, token = api_tokens.issue(session, operator, "tests", context.clock.now())
+            members.append((operator.id or 0, token))
+        session.commit()
+    with TestClient(build_web_app(context), base_url="http://desk.test", follow_redirects=False) as client:
+        olga, boris = (Caller(client, token, ident) for ident, token in members)
+        yield Team(olga, boris, boris, context)
 
 
 def new_key(team: Team, name: str = "shop") -> tuple[int, str]:
@@ -52,6 +71,14 @@ def test_a_key_is_needed_and_a_revoked_one_stops_at_once(team: Team) -> None:
         assert site_keys.revoke(session, key_id, team.context.clock.now())
         session.commit()
     assert error_of(site(team, key, "PUT", "/contacts/u-1", json=body)) == (401, None)
+    # openapi.json lists the site routes, with the site key as their only way in
+    paths = team.olga.client.get("/api/v1/openapi.json").json()["paths"]
+    for path, method in [
+        ("/api/v1/site/contacts/{external_id}", "put"),
+        ("/api/v1/site/contacts/{external_id}/events", "post"),
+        ("/api/v1/site/contacts/{external_id}/messages", "post"),
+    ]:
+        assert paths[path][method]["security"] == [{"siteKey": []}]
 
 
 def test_upsert_twice_is_one_contact_with_merged_properties(team: Team) -> None:
@@ -273,13 +300,3 @@ def test_page_views_count_visits_and_keep_utm(team: Team, clock: ManualClock) ->
     limited = view("https://shop.example/")
     assert limited.status_code == 429
     assert int(limited.headers["Retry-After"]) >= 1
-
-
-def test_openapi_lists_the_site_routes(team: Team) -> None:
-    paths = team.olga.client.get("/api/v1/openapi.json").json()["paths"]
-    for path, method in [
-        ("/api/v1/site/contacts/{external_id}", "put"),
-        ("/api/v1/site/contacts/{external_id}/events", "post"),
-        ("/api/v1/site/contacts/{external_id}/messages", "post"),
-    ]:
-        assert paths[path][method]["security"] == [{"siteKey": []}]

@@ -13,6 +13,7 @@ from functools import wraps
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -73,6 +74,8 @@ def site_endpoint(handler: SiteHandler, status_code: int = 200) -> Callable[[Req
             return from_domain(error).response()
         except ApiError as error:
             return error.response()
+        except IntegrityError:  # two calls made the same contact at once: the first one won
+            return ApiError(409, "the contact changed meanwhile; send the request again").response()
         return result if isinstance(result, Response) else JSONResponse(result, status_code=status_code)
 
     return run
