@@ -295,7 +295,8 @@ def cmd_site_key_list(args: argparse.Namespace) -> int:
     with read_session(context.engine) as session:
         for row in site_keys.all_keys(session):
             state = "revoked" if row.revoked_at else "live"
-            print(f"{row.id}\t{state}\t{row.created_at:%Y-%m-%d}\t{site_keys.shown(row)}\t{row.name}")
+            used = f"{row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else "never used"
+            print(f"{row.id}\t{state}\t{row.created_at:%Y-%m-%d}\t{used}\t{site_keys.shown(row)}\t{row.name}")
     return 0
 
 

@@ -1,7 +1,8 @@
 """POST /api/widget/pageviews: the widget tells which page the visitor opened (204, no body).
 
 `{"visitor": SIGNED_VISITOR_ID, "url", "title", "referrer"}`: the signed id the widget keeps (the
-value of the rd_visitor cookie); one the server did not sign is refused (422), never trusted.
+value of the rd_visitor cookie, which is read when `visitor` is missing); one the server did not sign
+is refused (422), never trusted.
 The visitor's contact is made at their first page view.
 """
 
@@ -22,7 +23,7 @@ from chatcore.models import Contact
 from webui.deps import WebDeps
 from webui.limits import parse_json
 from webui.rate_limit import retry_after_header
-from webui.widget import WidgetLimits
+from webui.widget import VISITOR_COOKIE, WidgetLimits
 
 MAX_BODY = 16 * 1024
 FIELDS = ("url", "title", "referrer")
@@ -59,7 +60,7 @@ async def post_page_view(request: Request) -> Response:
     problem = _wrong_field(body)
     if problem:
         return _error(422, f"{problem} must be a string", problem)
-    visitor_id = limits.ids.read(body.get("visitor"))
+    visitor_id = limits.ids.read(body.get("visitor") or request.cookies.get(VISITOR_COOKIE))
     if visitor_id is None:
         return _error(422, "visitor is not a visitor id this desk signed", "visitor")
     wait = limits.per_visitor.take(visitor_id)

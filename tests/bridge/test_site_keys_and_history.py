@@ -30,8 +30,8 @@ def test_site_keys_are_created_listed_and_revoked(config: Path, capsys: pytest.C
     assert len(key) > 40
     code, listed, _ = run(capsys, "--config", str(config), "site-key", "list")
     [line] = listed.strip().splitlines()
-    key_id, state, _created, shown, name = line.split("\t")
-    assert (state, name) == ("live", "shop backend")
+    key_id, state, _created, used, shown, name = line.split("\t")
+    assert (state, used, name) == ("live", "never used", "shop backend")
     assert key.startswith(shown.rstrip("…"))
     assert key not in listed  # only the start of a key is ever listed
     engine = make_engine(tomllib.loads(config.read_text())["database"]["url"], str(config.parent))

@@ -17,7 +17,7 @@ from bridge.app import build_web_app
 from bridge.context import Context
 from bridge.notifications import NOTIFY_VISITOR
 from chatcore import api_tokens, site_keys
-from chatcore.models import Contact, ContactEvent, Job
+from chatcore.models import Contact, ContactEvent, Job, SiteKey
 from tests.support.clock import ManualClock
 from tests.support.factories import add_operator
 from tests.webui.api_support import Caller, Team, error_of
@@ -68,6 +68,9 @@ def test_a_key_is_needed_and_a_revoked_one_stops_at_once(team: Team) -> None:
     assert error_of(team.olga.put("/api/v1/site/contacts/u-1", json=body)) == (401, None)
     assert site(team, key, "PUT", "/contacts/u-1", json=body).status_code == 201
     with Session(team.context.engine) as session:
+        row = session.get(SiteKey, key_id)
+        assert row is not None
+        assert row.last_used_at == team.context.clock.now()  # lists show when a key was last used
         assert site_keys.revoke(session, key_id, team.context.clock.now())
         session.commit()
     assert error_of(site(team, key, "PUT", "/contacts/u-1", json=body)) == (401, None)

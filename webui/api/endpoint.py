@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, Response
 from chatcore import api_tokens
 from chatcore.errors import DomainError
 from chatcore.events import Event
-from chatcore.models import Operator
+from chatcore.models import ApiToken, Operator, SiteKey
 from webui.api.auth import authenticate
 from webui.api.errors import ApiError, from_domain
 from webui.deps import WebDeps
@@ -151,7 +151,7 @@ def endpoint(handler: Handler, status_code: int = 200) -> Callable[[Request], Re
         response = result if isinstance(result, Response) else JSONResponse(result, status_code=status_code)
         if token is not None and api_tokens.use_to_note(token, now) and response.background is None:
             # After the answer is sent: a request never waits for the write lock for this.
-            response.background = BackgroundTask(_note_use, deps, token.id or 0, now)
+            response.background = BackgroundTask(note_use, deps, token.id or 0, now)
         return response
 
     return run
@@ -170,12 +170,12 @@ def write_call(handler: Callable[[C], Any], call: C) -> Any:
             raise
 
 
-def _note_use(deps: WebDeps, token_id: int, now: datetime) -> None:
+def note_use(deps: WebDeps, token_id: int, now: datetime, model: type[ApiToken | SiteKey] = ApiToken) -> None:
     """After a read, in a transaction of its own: at most once a minute per token. A busy database
     only loses the note."""
     try:
         with Session(deps.engine) as session:
-            api_tokens.note_use(session, token_id, now)
+            api_tokens.note_use(session, token_id, now, model)
             session.commit()
     except OperationalError:
         logger.warning("could not note the use of API token %s", token_id, exc_info=True)

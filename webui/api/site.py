@@ -15,17 +15,18 @@ from typing import Any
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from chatcore import contact_history, site_contacts, site_keys
+from chatcore import api_tokens, contact_history, site_contacts, site_keys
 from chatcore.contact_card import checked_properties
 from chatcore.errors import DomainError
 from chatcore.events import Event, MessagePosted
 from chatcore.models import Contact, Conversation, ConversationStatus, Message, Operator, SiteKey, Source
 from chatcore.services import Desk, NewMessage
 from webui.api.auth import Unauthorized, bearer_token
-from webui.api.endpoint import READ_METHODS, RequestCall, write_call
+from webui.api.endpoint import READ_METHODS, RequestCall, note_use, write_call
 from webui.api.errors import ApiError, from_domain
 from webui.api.schemas import SiteContactBody, SiteEventBody, SiteMessageBody
 from webui.api.views import contact_event_json, contact_json, message_json, operator_ref
@@ -76,7 +77,11 @@ def site_endpoint(handler: SiteHandler, status_code: int = 200) -> Callable[[Req
             return error.response()
         except IntegrityError:  # two calls made the same contact at once: the first one won
             return ApiError(409, "the contact changed meanwhile; send the request again").response()
-        return result if isinstance(result, Response) else JSONResponse(result, status_code=status_code)
+        response = result if isinstance(result, Response) else JSONResponse(result, status_code=status_code)
+        now = deps.clock.now()
+        if api_tokens.use_to_note(key, now) and response.background is None:
+            response.background = BackgroundTask(note_use, deps, key.id or 0, now, SiteKey)
+        return response
 
     return run
 
