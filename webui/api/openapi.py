@@ -35,7 +35,9 @@ DESCRIPTION = (
     "Relaydesk's JSON API for operators. Authenticate with `Authorization: Bearer TOKEN` (a personal "
     "token from `relaydesk token create EMAIL` or the profile page) or with the browser session; "
     "unsafe methods under a session also need the `X-CSRF-Token` header. Errors are "
-    '`{"error": "...", "field": "..." | null}`. Times are ISO 8601 in UTC.'
+    '`{"error": "...", "field": "..." | null}`. Times are ISO 8601 in UTC. The site routes '
+    "(`/api/v1/site/...`) are for the site's own server: `Authorization: Bearer SITE_KEY`, a key from "
+    "`relaydesk site-key create`."
 )
 
 
