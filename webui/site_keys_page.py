@@ -30,8 +30,9 @@ def routes() -> list[Route]:
 
 
 def _forbidden(request: Request) -> Response:
-    context = {"operator": request.state.operator}
-    return render(request, "settings/forbidden.html", context, 403)
+    # Its own 403 (not the Settings area's page) so that this module stands alone until it joins it.
+    context = {"operator": request.state.operator, "forbidden": True}
+    return render(request, "settings/site_keys.html", context, 403)
 
 
 def _page(request: Request, new_key: str = "", error: str = "", status: int = 200) -> Response:
