@@ -22,6 +22,7 @@ from bridge.rulebook import RuleBook, Rules
 from bridge.settings import Settings
 from bridge.tokens import TokenCodec
 from chatcore.clock import Clock
+from chatcore.contact_history import HistoryLimits
 from chatcore.events import Event
 from chatcore.models import Operator
 from inbound.imap_fetch import ImapAccount
@@ -101,12 +102,18 @@ def build_web_app(context: Context, hub: EventHub | None = None) -> Starlette:
             invite=lambda session, operator: _invite(session, context, operator),
             rules=context.rules,
             widget_origins=settings.widget.allowed_origins,
+            history=history_limits(settings),
+            avatar_service=settings.contacts.avatar_service if settings.contacts.avatar_lookup else None,
         )
     )
 
 
 def _invite(session: Session, context: Context, operator: Operator) -> None:
     queue_invitation(session, context, operator)
+
+
+def history_limits(settings: Settings) -> HistoryLimits:
+    return HistoryLimits(days=settings.contacts.history_days, events=settings.contacts.history_events)
 
 
 def build_transport(settings: Settings) -> MailTransport:

@@ -25,7 +25,7 @@ from bridge.i18n import Catalogs
 from bridge.invitations import queue_invitation, set_password_url
 from bridge.serve import Role, serve
 from bridge.settings import Settings, SettingsError, load_settings
-from chatcore import api_tokens
+from chatcore import api_tokens, site_keys
 from chatcore.autoreply import Channel, explain
 from chatcore.autoreply.explain import local_moment
 from chatcore.errors import FieldError
@@ -109,6 +109,18 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("email")
     create.add_argument("--name", default="", help="what the token is for, shown on the profile page")
     create.set_defaults(handler=cmd_token_create)
+
+    site_key = commands.add_parser("site-key", help="keys of the site's own server (site API, user hashes)")
+    site_key_commands = site_key.add_subparsers(dest="site_key_command", required=True, metavar="ACTION")
+    key_create = site_key_commands.add_parser("create", help="a new site key (printed once, last line)")
+    key_create.add_argument("--name", default="", help="what the key is for, shown in lists")
+    key_create.set_defaults(handler=cmd_site_key_create)
+    site_key_commands.add_parser("list", help="one line per key: id, state, name, start").set_defaults(
+        handler=cmd_site_key_list
+    )
+    key_revoke = site_key_commands.add_parser("revoke", help="revoke a key; it stops working at once")
+    key_revoke.add_argument("id", type=int)
+    key_revoke.set_defaults(handler=cmd_site_key_revoke)
 
     password = operator_commands.add_parser(
         "password", help="print a set-password link for an operator (no email): the way back in"
@@ -260,6 +272,42 @@ def cmd_token_create(args: argparse.Namespace) -> int:
             raise UsageError(f"--{error.field}: {error.problem}") from None
     print(f"API token for {email} (shown once; revoke it on the profile page):")
     print(token)
+    return 0
+
+
+def cmd_site_key_create(args: argparse.Namespace) -> int:
+    """The key alone on the last line, so a script can take it with `tail -n 1`."""
+    context = _context(args)
+    migrate(context.engine)
+    with transaction(context.engine) as session:
+        try:
+            row, key = site_keys.issue(session, args.name, context.clock.now())
+        except FieldError as error:
+            raise UsageError(f"--{error.field}: {error.problem}") from None
+        key_id = row.id
+    print(f"site key {key_id} (shown once; revoke it with `relaydesk site-key revoke {key_id}`):")
+    print(key)
+    return 0
+
+
+def cmd_site_key_list(args: argparse.Namespace) -> int:
+    context = _context(args)
+    migrate(context.engine)
+    with read_session(context.engine) as session:
+        for row in site_keys.all_keys(session):
+            state = "revoked" if row.revoked_at else "live"
+            used = f"{row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else "never used"
+            print(f"{row.id}\t{state}\t{row.created_at:%Y-%m-%d}\t{used}\t{site_keys.shown(row)}\t{row.name}")
+    return 0
+
+
+def cmd_site_key_revoke(args: argparse.Namespace) -> int:
+    context = _context(args)
+    migrate(context.engine)
+    with transaction(context.engine) as session:
+        if not site_keys.revoke(session, args.id, context.clock.now()):
+            raise UsageError(f"there is no live site key {args.id}")
+    print(f"site key {args.id} revoked")
     return 0
 
 

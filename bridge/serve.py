@@ -27,11 +27,13 @@ from bridge.app import (
     build_spool_writer,
     build_transport,
     build_web_app,
+    history_limits,
     imap_accounts,
     rules_from,
 )
 from bridge.autoclose import close_inactive
 from bridge.context import Context
+from bridge.db import transaction
 from bridge.delivery import deliver_due
 from bridge.events import EventHub
 from bridge.inbound_store import DatabaseCursorStore, DatabaseSpoolSink, drain_file_spool
@@ -40,6 +42,7 @@ from bridge.notifications import JOB_HANDLERS
 from bridge.pipeline import process_pending
 from bridge.rulebook import ReloadFailure
 from bridge.settings import SettingsError, load_settings
+from chatcore import contact_history
 from inbound.imap_fetch import ImapFetcher
 from inbound.smtp_server import ListenConfig, Mailbox, SpoolingHandler, start_server
 
@@ -247,6 +250,12 @@ async def _delivery_loop(context: Context, stop: asyncio.Event) -> None:
         transport.close()
 
 
+def prune_contact_history(context: Context) -> int:
+    """Page views and site events past [contacts].history_days, for every contact."""
+    with transaction(context.engine) as session:
+        return contact_history.prune(session, context.clock.now(), history_limits(context.settings))
+
+
 def _start_scheduler(context: Context) -> AsyncIOScheduler:
     """APScheduler only ticks; the jobs themselves live in the database and are claimed there."""
     scheduler = AsyncIOScheduler()
@@ -269,7 +278,14 @@ def _start_scheduler(context: Context) -> AsyncIOScheduler:
         except Exception:
             log.exception("pruning the event log failed")
 
+    async def prune_history() -> None:
+        try:
+            await asyncio.to_thread(prune_contact_history, context)
+        except Exception:
+            log.exception("pruning contact history failed")
+
     scheduler.add_job(tick, "interval", seconds=1, max_instances=1, coalesce=True)
+    scheduler.add_job(prune_history, "interval", seconds=3600, max_instances=1, coalesce=True)
     scheduler.add_job(prune_events, "interval", seconds=60, max_instances=1, coalesce=True)
     if context.settings.autoclose.after is not None:
         scheduler.add_job(close_quiet_dialogs, "interval", seconds=60, max_instances=1, coalesce=True)

@@ -260,6 +260,23 @@ def origin_problem(origin: str) -> str | None:
     return None
 
 
+class ContactSettings(BaseModel):
+    """[contacts]: what the desk keeps of each contact's history, and whether it looks up public avatars."""
+
+    model_config = _FROZEN
+    avatar_lookup: bool = False  # off by default: a lookup tells the service a hash of the address
+    avatar_service: str = "https://seccdn.libravatar.org/avatar/"
+    history_days: int = Field(default=365, ge=1, le=36_500)
+    history_events: int = Field(default=1000, ge=1, le=1_000_000)
+
+    @field_validator("avatar_service")
+    @classmethod
+    def _http_base(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL, such as https://seccdn.libravatar.org/avatar/")
+        return value if value.endswith("/") else value + "/"
+
+
 class UploadSettings(BaseModel):
     model_config = _FROZEN
     dir: str = "var/files"
@@ -286,6 +303,7 @@ class Settings(BaseModel):
     widget: WidgetSettings = WidgetSettings()
     autoclose: AutoCloseSettings = AutoCloseSettings()
     uploads: UploadSettings = UploadSettings()
+    contacts: ContactSettings = ContactSettings()
     base_dir: str = "."
 
     @model_validator(mode="after")

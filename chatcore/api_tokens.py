@@ -13,7 +13,7 @@ from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from chatcore.errors import FieldError
-from chatcore.models import ApiToken, Operator
+from chatcore.models import ApiToken, Operator, SiteKey
 
 PREFIX = "rdk_"
 NAME_MAX = 100
@@ -55,17 +55,19 @@ def operator_for(session: Session, token: str) -> tuple[Operator, ApiToken] | No
     return found[0], found[1]
 
 
-def use_to_note(row: ApiToken, now: datetime) -> bool:
+def use_to_note(row: ApiToken | SiteKey, now: datetime) -> bool:
     return row.last_used_at is None or now - row.last_used_at >= USE_PRECISION
 
 
-def note_use(session: Session, token_id: int, now: datetime) -> None:
-    """Record a use, at most once per USE_PRECISION; the caller commits."""
+def note_use(
+    session: Session, token_id: int, now: datetime, model: type[ApiToken | SiteKey] = ApiToken
+) -> None:
+    """Record a use of a token (or a site key), at most once per USE_PRECISION; the caller commits."""
     session.execute(
-        update(ApiToken)
+        update(model)
         .where(
-            col(ApiToken.id) == token_id,
-            or_(col(ApiToken.last_used_at).is_(None), col(ApiToken.last_used_at) <= now - USE_PRECISION),
+            col(model.id) == token_id,
+            or_(col(model.last_used_at).is_(None), col(model.last_used_at) <= now - USE_PRECISION),
         )
         .values(last_used_at=now)
     )

@@ -58,7 +58,7 @@ def _checked(name: str, changes: ContactChanges) -> Any:
     if name == "notes":
         return _checked_notes(changes.notes)
     if name == "properties":
-        return _checked_properties(changes.properties)
+        return checked_properties(changes.properties)
     raise FieldError(name, f"{name} is not a field of a contact")
 
 
@@ -92,7 +92,7 @@ def _checked_notes(text: str) -> str:
     return clean
 
 
-def _checked_properties(properties: dict[str, Any]) -> dict[str, Any]:
+def checked_properties(properties: dict[str, Any]) -> dict[str, Any]:
     if len(properties) > PROPERTIES_MAX:
         raise FieldError("properties", f"at most {PROPERTIES_MAX} properties")
     for key, value in properties.items():

@@ -58,19 +58,19 @@ def verify_email(session: Session, contact: Contact, address: str, now: datetime
         contact.email_verified_at = contact.email_verified_at if verified_before else now
         session.add(contact)
         return contact
-    _merge_into(session, contact, holder)
+    merge_into(session, contact, holder)
     return holder
 
 
-def _merge_into(session: Session, contact: Contact, holder: Contact) -> None:
+def merge_into(session: Session, contact: Contact, holder: Contact, *, take_visitor_id: bool = False) -> None:
+    """Fold `contact` into `holder`: conversations, events and autoreply marks move. The visitor id
+    moves when the holder has none, or always with `take_visitor_id` (the browser now in use)."""
     for model in (Conversation, ContactEvent, AutoreplyLog):
-        session.execute(
-            update(model).where(col(model.contact_id) == contact.id).values(contact_id=holder.id)
-        )
+        session.execute(update(model).where(col(model.contact_id) == contact.id).values(contact_id=holder.id))
     holder.name = holder.name or contact.name
     contact.email = None
     contact.email_verified_at = None
-    if holder.visitor_id is None and contact.visitor_id is not None:
+    if (holder.visitor_id is None or take_visitor_id) and contact.visitor_id is not None:
         visitor_id, contact.visitor_id = contact.visitor_id, None
         session.add(contact)
         session.flush()  # the visitor id is unique: free it before the holder takes it

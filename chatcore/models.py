@@ -113,9 +113,18 @@ class Contact(SQLModel, table=True):
     undeliverable_reason: str = ""
     # None: `email` is only a claim typed into the chat; set when mail came from it or the owner confirmed it
     email_verified_at: datetime | None = _when(nullable=True)
+    # The site's own id for this person (site API, widget data-user-id); unique when set
+    external_id: str | None = Field(default=None, unique=True, index=True)
+    visits: int = 0  # widget visits: a page view after 30 minutes without one starts a new visit
+    first_source: dict[str, Any] = _json(dict)  # referrer and UTM tags of the first page view
+    # The public avatar looked up for `avatar_for` (the address then): None when the service had none
+    avatar_sha256: str | None = None
+    avatar_for: str | None = None
 
 
 class ContactEvent(SQLModel, table=True):
+    # "page_view" (the widget) or "event" (the site API: `title` is the event's name)
+    __table_args__ = (Index("ix_contactevent_contact_created", "contact_id", "created_at"),)
     id: int | None = Field(default=None, primary_key=True)
     contact_id: int = Field(foreign_key="contact.id", index=True)
     kind: str = "page_view"
@@ -360,6 +369,19 @@ class ApiToken(SQLModel, table=True):
     operator_id: int = Field(foreign_key="operator.id", index=True)
     name: str = ""
     token_sha256: str = Field(unique=True, index=True)
+    created_at: datetime = _when()
+    last_used_at: datetime | None = _when(nullable=True)
+    revoked_at: datetime | None = _when(nullable=True)
+
+
+class SiteKey(SQLModel, table=True):
+    """A key of the site's own server (site API, widget user hashes). The key is its own HMAC secret
+    for user hashes, so the server keeps it (see docs/security.md); bearer lookups go by its SHA-256."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = ""
+    key_sha256: str = Field(unique=True, index=True)
+    secret: str
     created_at: datetime = _when()
     last_used_at: datetime | None = _when(nullable=True)
     revoked_at: datetime | None = _when(nullable=True)

@@ -31,6 +31,7 @@ from webui import (
 )
 from webui.api.errors import http_exception
 from webui.auth import SESSION_IDLE, PasswordWork
+from webui.contact_avatars import ContactAvatars
 from webui.deps import WebDeps
 from webui.limits import BodyLimits, RequestLimits
 from webui.login_throttle import LoginThrottle
@@ -103,4 +104,5 @@ def create_app(deps: WebDeps) -> Starlette:
     app.state.login_throttle = LoginThrottle()
     app.state.widget_limits = widget.WidgetLimits.for_keys([deps.secret_key, *deps.previous_secret_keys])
     app.state.pages = make_environment(deps.templates_dir)
+    app.state.contact_avatars = ContactAvatars(deps)
     return app

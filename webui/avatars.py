@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from sqlmodel import select
+from sqlmodel import Session, select
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from chatcore.models import Operator
+from chatcore.models import Contact, Operator
 from webui.deps import WebDeps
 
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
@@ -33,14 +33,15 @@ def image_type(data: bytes) -> str | None:
 
 
 def serve_avatar(request: Request) -> Response:
-    """Only a hash some operator uses as avatar is served: the blob store also holds mail attachments.
+    """Only a hash some operator or contact uses as avatar is served: the blob store also holds mail
+    attachments.
     A plain `def`: the lookup and the file read run in the threadpool."""
     deps: WebDeps = request.app.state.deps
     digest = str(request.path_params["digest"])
     if not _DIGEST.match(digest):
         return _not_found()
     with deps.read_session() as session:
-        if session.exec(select(Operator.id).where(Operator.avatar_sha256 == digest).limit(1)).first() is None:
+        if not _is_avatar(session, digest):
             return _not_found()
     try:
         data = deps.blobs.read(digest)
@@ -59,6 +60,13 @@ def serve_avatar(request: Request) -> Response:
             "Cache-Control": "public, max-age=31536000, immutable",
         },
     )
+
+
+def _is_avatar(session: Session, digest: str) -> bool:
+    for model in (Operator, Contact):
+        if session.exec(select(model.id).where(model.avatar_sha256 == digest).limit(1)).first() is not None:
+            return True
+    return False
 
 
 def _not_found() -> Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gettext
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from chatcore.autoreply import AutoreplyRule
 from chatcore.clock import Clock
+from chatcore.contact_history import HistoryLimits
 from chatcore.events import Delivery, Event
 from chatcore.hours import WorkingHours
 from chatcore.models import Operator, SpoolItem
@@ -115,3 +116,5 @@ class WebDeps:
     invite: Callable[[Session, Operator], None] | None = None
     rules: RuleSource | None = None  # hours and autoreplies for the Settings page; None: always open, none
     widget_origins: tuple[str, ...] = ()  # [widget].allowed_origins: other sites' pages that embed the widget
+    history: HistoryLimits = field(default_factory=HistoryLimits)  # [contacts].history_days, history_events
+    avatar_service: str | None = None  # [contacts].avatar_service when avatar_lookup is on, else None

@@ -1,67 +1,100 @@
-"""POST /api/widget/pageviews: the widget records each page a visitor opens (URL, title, referrer, UTM tags).
+"""POST /api/widget/pageviews: the widget tells which page the visitor opened (204, no body).
 
-A minimal version, kept until the site API's own recording of page views and visits replaces it.
+`{"visitor": SIGNED_VISITOR_ID, "url", "title", "referrer"}`: the signed id the widget keeps (the
+value of the rd_visitor cookie, which is read when `visitor` is missing); one the server did not sign
+is refused (422), never trusted.
+The visitor's contact is made at their first page view.
 """
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from chatcore.models import Contact, ContactEvent
+from chatcore import contact_history
+from chatcore.errors import FieldError
+from chatcore.models import Contact
 from webui.deps import WebDeps
 from webui.limits import parse_json
-from webui.widget import signed_visitor
+from webui.rate_limit import retry_after_header
+from webui.widget import VISITOR_COOKIE, WidgetLimits
 
-UTM = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+MAX_BODY = 16 * 1024
+FIELDS = ("url", "title", "referrer")
 
 
 def routes() -> list[Route]:
-    return [Route("/api/widget/pageviews", record_page_view, methods=["POST"])]
+    return [Route("/api/widget/pageviews", post_page_view, methods=["POST"])]
 
 
-async def record_page_view(request: Request) -> Response:
+def _error(status: int, message: str, field: str | None = None, **headers: str) -> JSONResponse:
+    return JSONResponse({"error": message, "field": field}, status_code=status, headers=headers or None)
+
+
+async def post_page_view(request: Request) -> Response:
     deps: WebDeps = request.app.state.deps
+    limits: WidgetLimits = request.app.state.widget_limits
+    client = request.client.host if request.client else "unknown"
+    wait = limits.per_address.take(client)
+    if wait:
+        return _error(
+            429, "too many requests at once; wait a moment", None, **{"Retry-After": retry_after_header(wait)}
+        )
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        return _error(415, "send JSON with Content-Type: application/json")
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        return _error(413, f"the body is larger than {MAX_BODY} bytes")
     try:
-        body = parse_json(await request.body())
+        body = parse_json(raw)
     except ValueError:
-        return JSONResponse({"error": "the body is not valid JSON"}, status_code=400)
+        return _error(400, "the body is not valid JSON")
     if not isinstance(body, dict):
-        return JSONResponse({"error": "the body must be a JSON object"}, status_code=400)
-    visitor_id = signed_visitor(request, body.get("visitor"))
+        return _error(400, "the body must be a JSON object")
+    problem = _wrong_field(body)
+    if problem:
+        return _error(422, f"{problem} must be a string", problem)
+    visitor_id = limits.ids.read(body.get("visitor") or request.cookies.get(VISITOR_COOKIE))
     if visitor_id is None:
-        return JSONResponse({"error": "not a visitor id of this desk", "field": "visitor"}, status_code=403)
-    await run_in_threadpool(_record, deps, visitor_id, body)
+        return _error(422, "visitor is not a visitor id this desk signed", "visitor")
+    wait = limits.per_visitor.take(visitor_id)
+    if wait:
+        return _error(
+            429, "too many requests at once; wait a moment", None, **{"Retry-After": retry_after_header(wait)}
+        )
+    view = contact_history.PageView(**{name: str(body.get(name) or "") for name in FIELDS})
+    try:
+        await run_in_threadpool(_record, deps, visitor_id, view)
+    except FieldError as error:
+        return _error(422, error.problem, error.field)
     return Response(status_code=204)
 
 
-def _record(deps: WebDeps, visitor_id: str, body: dict[str, Any]) -> None:
-    url = str(body.get("url", "") or "")[:2000]
-    properties = {"referrer": str(body.get("referrer", "") or "")[:2000]}
-    properties |= {key: value[:200] for key, value in parse_qsl(urlsplit(url).query) if key in UTM}
-    now = deps.clock.now()
-    with Session(deps.engine) as session:
+def _wrong_field(body: dict[str, Any]) -> str | None:
+    for name in ("visitor", *FIELDS):
+        if body.get(name) is not None and not isinstance(body[name], str):
+            return name
+    return None
+
+
+def _record(deps: WebDeps, visitor_id: str, view: contact_history.PageView) -> None:
+    try:
+        _record_once(deps, visitor_id, view)
+    except IntegrityError:  # two first page views at once both made the contact: the second joins it
+        _record_once(deps, visitor_id, view)
+
+
+def _record_once(deps: WebDeps, visitor_id: str, view: contact_history.PageView) -> None:
+    with Session(deps.engine, expire_on_commit=False) as session:
+        now = deps.clock.now()
         contact = session.exec(select(Contact).where(Contact.visitor_id == visitor_id)).first()
         if contact is None:
             contact = Contact(visitor_id=visitor_id, first_seen=now, last_seen=now, language=deps.language)
-        contact.last_seen = now
-        session.add(contact)
-        session.flush()
-        title = str(body.get("title", "") or "")[:500]
-        session.add(
-            ContactEvent(
-                contact_id=contact.id or 0,
-                kind="page_view",
-                url=url,
-                title=title,
-                properties=properties,
-                created_at=now,
-            )
-        )
+        contact_history.record_page_view(session, contact, view, now, deps.history)
         session.commit()

@@ -20,7 +20,13 @@ def make_admin(context: Context, operator_id: int) -> None:
         session.commit()
 
 
-ADMIN_PAGES = ("/settings/operators", "/settings/tags", "/settings/mail", "/settings/hours")
+ADMIN_PAGES = (
+    "/settings/operators",
+    "/settings/tags",
+    "/settings/mail",
+    "/settings/hours",
+    "/settings/site-keys",
+)
 ADMIN_FORMS = (
     "/settings/operators",
     "/settings/operators/1/role",
@@ -60,5 +66,5 @@ def test_settings_is_for_operators_and_its_admin_pages_for_admins(
     assert client.get("/settings").headers["location"] == "/settings/operators"
     admin_nav = client.get("/settings/tags").text
     keys = re.findall(r'id="settings-nav-([a-z-]+)"', admin_nav)
-    assert keys == ["operators", "saved-replies", "tags", "mail", "hours"]
+    assert keys == ["operators", "saved-replies", "tags", "mail", "hours", "site-keys"]
     assert re.search(r'id="settings-nav-tags" aria-current="page"', admin_nav)

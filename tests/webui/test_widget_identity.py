@@ -1,7 +1,5 @@
 """A verified `data-user-id` ties the widget's visitor to the site's contact: the config call and the message
 carry the user id and its hash, and the dialog lands on the contact the site's server upserted.
-
-Needs the site keys (chatcore.site_keys, from the site API's branch); skipped where they are not built in.
 """
 
 from __future__ import annotations
@@ -17,11 +15,11 @@ from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from bridge.app import build_context, build_web_app
+from chatcore import site_keys
 from chatcore.models import Contact, Conversation
 from tests.conftest import make_settings
 from tests.support.clock import ManualClock
 
-site_keys = pytest.importorskip("chatcore.site_keys")
 SHOP = "https://shop.example"
 
 

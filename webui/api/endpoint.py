@@ -23,12 +23,13 @@ from starlette.responses import JSONResponse, Response
 from chatcore import api_tokens
 from chatcore.errors import DomainError
 from chatcore.events import Event
-from chatcore.models import Operator
+from chatcore.models import ApiToken, Operator, SiteKey
 from webui.api.auth import authenticate
 from webui.api.errors import ApiError, from_domain
 from webui.deps import WebDeps
 
 M = TypeVar("M", bound=BaseModel)
+C = TypeVar("C", bound="RequestCall")
 logger = logging.getLogger(__name__)
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; anything larger names nothing
 MAX_JSON_BODY = 256 * 1024
@@ -37,13 +38,12 @@ READ_METHODS = ("GET", "HEAD")
 
 
 @dataclass
-class ApiCall:
-    """One request, its caller and a session; the handler commits what it writes."""
+class RequestCall:
+    """One request and a session; the handler commits what it writes."""
 
     request: Request
     deps: WebDeps
     session: Session
-    operator: Operator
 
     def body(self, model: type[M]) -> M:
         data = self.json_object()
@@ -115,6 +115,13 @@ class ApiCall:
         self.session.commit()
 
 
+@dataclass
+class ApiCall(RequestCall):
+    """A call of an operator (by session or personal token)."""
+
+    operator: Operator
+
+
 Handler = Callable[[ApiCall], Any]
 
 
@@ -134,7 +141,7 @@ def endpoint(handler: Handler, status_code: int = 200) -> Callable[[Request], Re
                 if request.method in READ_METHODS:
                     result = handler(ApiCall(request, deps, session, operator))
             if request.method not in READ_METHODS:
-                result = _write(
+                result = write_call(
                     handler, ApiCall(request, deps, Session(deps.engine, expire_on_commit=False), operator)
                 )
         except DomainError as error:
@@ -144,13 +151,14 @@ def endpoint(handler: Handler, status_code: int = 200) -> Callable[[Request], Re
         response = result if isinstance(result, Response) else JSONResponse(result, status_code=status_code)
         if token is not None and api_tokens.use_to_note(token, now) and response.background is None:
             # After the answer is sent: a request never waits for the write lock for this.
-            response.background = BackgroundTask(_note_use, deps, token.id or 0, now)
+            response.background = BackgroundTask(note_use, deps, token.id or 0, now)
         return response
 
     return run
 
 
-def _write(handler: Handler, call: ApiCall) -> Any:
+def write_call(handler: Callable[[C], Any], call: C) -> Any:
+    """Run a handler that writes in its own session; a refusal rolls it back."""
     with call.session:
         try:
             return handler(call)
@@ -162,12 +170,12 @@ def _write(handler: Handler, call: ApiCall) -> Any:
             raise
 
 
-def _note_use(deps: WebDeps, token_id: int, now: datetime) -> None:
+def note_use(deps: WebDeps, token_id: int, now: datetime, model: type[ApiToken | SiteKey] = ApiToken) -> None:
     """After a read, in a transaction of its own: at most once a minute per token. A busy database
     only loses the note."""
     try:
         with Session(deps.engine) as session:
-            api_tokens.note_use(session, token_id, now)
+            api_tokens.note_use(session, token_id, now, model)
             session.commit()
     except OperationalError:
         logger.warning("could not note the use of API token %s", token_id, exc_info=True)

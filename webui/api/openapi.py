@@ -22,18 +22,22 @@ ERROR = {
 _ERRORS = {
     "400": "The body is not a JSON object",
     "401": "No valid session or token",
+    "409": "Taken by another contact (an address verified for another site contact)",
     "403": "Not allowed (or the CSRF token is missing)",
     "404": "No such thing, or not yours to see",
     "413": "The body or a file is too large",
     "415": "The body is not JSON",
     "422": "A field is wrong: `field` names it",
 }
+STRING_PARAMS = ("name", "external_id")
 SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
 DESCRIPTION = (
     "Relaydesk's JSON API for operators. Authenticate with `Authorization: Bearer TOKEN` (a personal "
     "token from `relaydesk token create EMAIL` or the profile page) or with the browser session; "
     "unsafe methods under a session also need the `X-CSRF-Token` header. Errors are "
-    '`{"error": "...", "field": "..." | null}`. Times are ISO 8601 in UTC.'
+    '`{"error": "...", "field": "..." | null}`. Times are ISO 8601 in UTC. The site routes '
+    "(`/api/v1/site/...`) are for the site's own server: `Authorization: Bearer SITE_KEY`, a key from "
+    "`relaydesk site-key create`."
 )
 
 
@@ -59,6 +63,7 @@ def document(request: Request) -> dict[str, Any]:
             "schemas": {"Error": ERROR, **_body_schemas()},
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
+                "siteKey": {"type": "http", "scheme": "bearer", "description": "relaydesk site-key create"},
                 "session": {"type": "apiKey", "in": "cookie", "name": "rd_session"},
             },
         },
@@ -99,6 +104,9 @@ def _operation(route: ApiRoute) -> dict[str, Any]:
         operation["requestBody"] = {"required": True, "content": content}
     if route.admin_only:
         operation["description"] = "Admins only."
+    if route.site:
+        operation["security"] = [{"siteKey": []}]
+        operation["description"] = "The site's own server: `Authorization: Bearer SITE_KEY`."
     return operation
 
 
@@ -108,7 +116,7 @@ def _path_parameters(path: str) -> list[dict[str, Any]]:
             "name": name,
             "in": "path",
             "required": True,
-            "schema": {"type": "string"} if name == "name" else {"type": "integer", "minimum": 1},
+            "schema": {"type": "string"} if name in STRING_PARAMS else {"type": "integer", "minimum": 1},
         }
         for name in _PATH_PARAM.findall(path)
     ]

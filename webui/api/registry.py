@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
 from starlette.routing import Route
 
-from webui.api import admin_mail, contacts, conversations, operators, saved_replies, tags
-from webui.api.endpoint import Handler, endpoint
+from webui.api import admin_mail, contacts, conversations, operators, saved_replies, site, tags
+from webui.api.endpoint import endpoint
 from webui.api.schemas import (
     AssigneeBody,
     ContactChangesBody,
@@ -18,6 +19,9 @@ from webui.api.schemas import (
     NewSavedReplyBody,
     OperatorChangesBody,
     SavedReplyChangesBody,
+    SiteContactBody,
+    SiteEventBody,
+    SiteMessageBody,
     TagBody,
     TagChangesBody,
     TagMergeBody,
@@ -39,16 +43,18 @@ class Param:
 class ApiRoute:
     method: str
     path: str
-    handler: Handler
+    handler: Callable[..., Any]  # takes an ApiCall, or a SiteCall for a site route
     summary: str
     body: type[BaseModel] | None = None
     query: tuple[Param, ...] = ()
     status: int = 200
     multipart: bool = False
     admin_only: bool = False
+    site: bool = False  # the site's server: Authorization: Bearer SITE_KEY, never the session
 
     def route(self) -> Route:
-        return Route(PREFIX + self.path, endpoint(self.handler, self.status), methods=[self.method])
+        wrap = site.site_endpoint if self.site else endpoint
+        return Route(PREFIX + self.path, wrap(self.handler, self.status), methods=[self.method])
 
 
 LIST_QUERY = (
@@ -188,6 +194,7 @@ def api_routes() -> list[ApiRoute]:
             admin_only=True,
         ),
         *admin_mail_routes(),
+        *site_routes(),
     ]
 
 
@@ -230,6 +237,40 @@ def admin_mail_routes() -> list[ApiRoute]:
             m.retry_outbox,
             "Send a failing mail on the sender's next pass",
             admin_only=True,
+        ),
+    ]
+
+
+SITE_CONTACT = "/site/contacts/{external_id}"
+
+
+def site_routes() -> list[ApiRoute]:
+    return [
+        ApiRoute(
+            "PUT",
+            SITE_CONTACT,
+            site.put_contact,
+            "Create or update the site's contact (201 when created); properties are merged",
+            SiteContactBody,
+            site=True,
+        ),
+        ApiRoute(
+            "POST",
+            SITE_CONTACT + "/events",
+            site.post_event,
+            "Record a site event of the contact (an order, an item put in the cart)",
+            SiteEventBody,
+            status=201,
+            site=True,
+        ),
+        ApiRoute(
+            "POST",
+            SITE_CONTACT + "/messages",
+            site.post_message,
+            "An operator writes to the contact: in its open chat, or a new one",
+            SiteMessageBody,
+            status=201,
+            site=True,
         ),
     ]
 

@@ -65,6 +65,22 @@ class TagChangesBody(Body):
 
 class TagMergeBody(Body):
     into: str = Field(max_length=200)
+class SiteContactBody(Body):
+    name: str | None = Field(default=None, max_length=1_000)
+    email: str | None = Field(default=None, max_length=1_000)
+    phone: str | None = Field(default=None, max_length=1_000)
+    properties: dict[str, Any] | None = None
+
+
+class SiteEventBody(Body):
+    name: str = Field(max_length=1_000)
+    properties: dict[str, Any] = Field(default_factory=dict)
+    at: str | None = Field(default=None, max_length=100, description="ISO 8601 with offset; default now")
+
+
+class SiteMessageBody(Body):
+    text: str = Field(max_length=10_000)
+    operator_email: str = Field(max_length=1_000)
 
 
 BODIES: tuple[type[Body], ...] = (
@@ -78,4 +94,7 @@ BODIES: tuple[type[Body], ...] = (
     OperatorChangesBody,
     TagChangesBody,
     TagMergeBody,
+    SiteContactBody,
+    SiteEventBody,
+    SiteMessageBody,
 )

@@ -99,6 +99,10 @@ def contact_json(contact: Contact) -> dict[str, Any]:
         "language": contact.language,
         "first_seen": when(contact.first_seen),
         "last_seen": when(contact.last_seen),
+        "external_id": contact.external_id,
+        "email_verified": contact.email_verified_at is not None,
+        "visits": contact.visits,
+        "first_source": contact.first_source,
         "undeliverable": (
             {"at": when(contact.undeliverable_at), "reason": contact.undeliverable_reason}
             if contact.undeliverable_at is not None

@@ -22,6 +22,7 @@ from chatcore.mail_review import needs_a_look
 from chatcore.models import Contact, Conversation, Operator
 from chatcore.services import Desk
 from webui.deps import WebDeps
+from webui.desk.card import card_context
 from webui.desk.feed import FeedEntry, feed_entries, initials
 from webui.desk.filters import view_from
 from webui.desk.guard import deps_of, desk_page, list_params
@@ -96,6 +97,7 @@ def _page_context(
         if context is None or conversation is None:
             return None
         context["seen_id"] = seen_by_visitor(context["entries"], conversation)
+        context.update(card_context(request, session, context["contact"]))
         if whole_page:
             context.update(list_context(session, operator, view, None))
             context["unread"] = unread_dialogs(session, operator)

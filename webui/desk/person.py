@@ -11,6 +11,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from chatcore import timeline
 from chatcore.contact_card import ContactChanges
 from chatcore.contacts import checked_address, clear_undeliverable
 from chatcore.directory import dialogs_of_contact
@@ -21,6 +22,7 @@ from chatcore.models import Contact, Conversation, Operator
 from chatcore.services import Desk
 from webui.api.views import contact_json
 from webui.desk.actions import back_to_dialog
+from webui.desk.card import card_context
 from webui.desk.dialog import DialogState, dialog_response
 from webui.desk.feed import initials
 from webui.desk.guard import csrf_passed, deps_of, desk_action, desk_page, redirect
@@ -133,12 +135,21 @@ def contact_page(request: Request) -> Response:
 def _contact_page(request: Request, errors: dict[str, str], values: dict[str, str], status: int) -> Response:
     operator: Operator = request.state.operator
     contact_id = int(request.path_params["contact_id"])
+    kind = request.query_params.get("kind", "")
+    kinds = frozenset([kind]) if kind in timeline.KINDS else frozenset(timeline.KINDS)
     with deps_of(request).read_session() as session:
         contact = session.get(Contact, contact_id)
         if contact is None:
             return render(request, "not_found.html", {"operator": operator}, 404)
         dialogs = dialogs_of_contact(session, contact_id)
+        extras = {
+            **card_context(request, session, contact),
+            "timeline": timeline.timeline(session, contact_id, kinds),
+            "sources": timeline.sources(session, contact),
+            "kind": kind if kind in timeline.KINDS else "",
+        }
     context = {
+        **extras,
         "operator": operator,
         "contact": contact,
         "contact_initials": initials(contact.name or contact.email or "?"),

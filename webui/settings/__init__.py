@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from webui.guard import operator_required
-from webui.settings import hours, mail, operators, saved_replies, tags
+from webui.settings import hours, mail, operators, saved_replies, site_keys, tags
 from webui.settings.guard import is_admin
 
 
@@ -28,4 +28,5 @@ settings_routes: list[BaseRoute] = [
     *tags.routes(),
     *mail.routes(),
     *hours.routes(),
+    *site_keys.routes(),
 ]

@@ -24,6 +24,7 @@ NAV = (
     NavItem("tags", "/settings/tags", "Tags"),
     NavItem("mail", "/settings/mail", "Mail"),
     NavItem("hours", "/settings/hours", "Hours and autoreplies"),
+    NavItem("site-keys", "/settings/site-keys", "Site keys"),
 )
 
 
