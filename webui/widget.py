@@ -47,6 +47,8 @@ _EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 PER_VISITOR = Rate(burst=20, per_second=20 / 60)
 PER_ADDRESS = Rate(burst=60, per_second=1.0)
 NEW_CHATS_PER_ADDRESS = Rate(burst=10, per_second=10 / 3600)
+# Page views have their own budget, so a visitor who browses fast can still write.
+PAGE_VIEWS_PER_VISITOR = Rate(burst=30, per_second=0.5)
 
 
 @dataclass
@@ -57,6 +59,7 @@ class WidgetLimits:
     per_visitor: RateLimiter
     per_address: RateLimiter
     starts: RateLimiter
+    page_views: RateLimiter
 
     @classmethod
     def for_keys(cls, keys: Sequence[str]) -> WidgetLimits:
@@ -65,6 +68,7 @@ class WidgetLimits:
             RateLimiter(PER_VISITOR),
             RateLimiter(PER_ADDRESS),
             RateLimiter(NEW_CHATS_PER_ADDRESS),
+            RateLimiter(PAGE_VIEWS_PER_VISITOR),
         )
 
 

@@ -63,7 +63,7 @@ async def post_page_view(request: Request) -> Response:
     visitor_id = limits.ids.read(body.get("visitor") or request.cookies.get(VISITOR_COOKIE))
     if visitor_id is None:
         return _error(422, "visitor is not a visitor id this desk signed", "visitor")
-    wait = limits.per_visitor.take(visitor_id)
+    wait = limits.page_views.take(visitor_id)
     if wait:
         return _error(
             429, "too many requests at once; wait a moment", None, **{"Retry-After": retry_after_header(wait)}
