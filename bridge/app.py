@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -29,17 +28,17 @@ from outbound.transport import MaildirTransport, MailTransport, SmtpRelay, SmtpT
 from webui.app import create_app
 from webui.deps import WebDeps
 from webui.file_links import FileLinks
-
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+from webui.shipped import shipped_dir
 
 
 def build_context(settings: Settings, clock: Clock | None = None, engine: Engine | None = None) -> Context:
-    catalogs = Catalogs(TEMPLATES / "locale")
+    templates = shipped_dir("templates")
+    catalogs = Catalogs(templates / "locale")
     return Context(
         settings=settings,
         engine=engine or make_engine(settings.database.url, settings.base_dir),
         codec=TokenCodec(settings.site.secret_keys),
-        renderer=EmailRenderer(TEMPLATES, catalogs.get),
+        renderer=EmailRenderer(templates, catalogs.get),
         catalogs=catalogs,
         clock=clock or clock_from_environment(os.environ),
         rules=RuleBook(rules_from(settings)),
@@ -82,7 +81,7 @@ def build_web_app(context: Context, hub: EventHub | None = None) -> Starlette:
             base_url=settings.site.base_url,
             language=settings.site.language,
             widget_mode=settings.widget.mode,
-            templates_dir=TEMPLATES,
+            templates_dir=shipped_dir("templates"),
             react=react,
             translations=context.catalogs.get,
             blobs=BlobStore(settings.path(settings.uploads.dir)),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -34,9 +32,9 @@ from webui.login_throttle import LoginThrottle
 from webui.middleware import CsrfMiddleware
 from webui.pages import make_environment
 from webui.security_headers import SecurityHeaders
+from webui.shipped import shipped_dir
 from webui.uploads import MAX_FILES
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
 SESSION_COOKIE = "rd_session"
 FORM_SLACK = 1024 * 1024  # a form's other fields and part headers around its files
 # Forms that answer a wrong CSRF token themselves, beside the form, keeping what was typed.
@@ -68,7 +66,7 @@ def create_app(deps: WebDeps) -> Starlette:
             *profile.routes(),
             *avatars.routes(),
             *api.routes(),
-            Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+            Mount("/static", StaticFiles(directory=shipped_dir("webui", "static")), name="static"),
         ],
         middleware=[
             Middleware(SecurityHeaders),
