@@ -47,7 +47,8 @@ from chatcore.services import Desk, NewMessage
 from chatcore.sizes import MAX_STORED_HTML, MAX_STORED_TEXT, shortened
 from inbound.classify import Classification, MailKind, classify
 from inbound.clean import CleanedReply, clean_reply
-from inbound.parse import MailRejected, ParsedMail, ParseLimits, parse_mail
+from inbound.limits import MailRejected, ParseLimits
+from inbound.parse import ParsedMail, parse_mail
 
 log = logging.getLogger(__name__)
 BATCH = 20  # spool items claimed and committed together

@@ -17,7 +17,8 @@ from bridge.pipeline import process_pending
 from bridge.tokens import Party, Token
 from chatcore.models import Contact, Conversation, Job, Message, SpoolItem
 from chatcore.services import Desk
-from inbound.parse import MailRejected, ParsedMail, ParseLimits, parse_mail
+from inbound.limits import MailRejected, ParseLimits
+from inbound.parse import ParsedMail, parse_mail
 from tests.support.clock import ManualClock
 from tests.support.factories import add_contact, add_operator
 
