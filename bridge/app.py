@@ -30,15 +30,16 @@ from webui.deps import WebDeps
 from webui.file_links import FileLinks
 from webui.shipped import shipped_dir
 
+TEMPLATES = shipped_dir("templates")  # email/, web/, locale/: shipped in the wheel, found by importlib
+
 
 def build_context(settings: Settings, clock: Clock | None = None, engine: Engine | None = None) -> Context:
-    templates = shipped_dir("templates")
-    catalogs = Catalogs(templates / "locale")
+    catalogs = Catalogs(TEMPLATES / "locale")
     return Context(
         settings=settings,
         engine=engine or make_engine(settings.database.url, settings.base_dir),
         codec=TokenCodec(settings.site.secret_keys),
-        renderer=EmailRenderer(templates, catalogs.get),
+        renderer=EmailRenderer(TEMPLATES, catalogs.get),
         catalogs=catalogs,
         clock=clock or clock_from_environment(os.environ),
         rules=RuleBook(rules_from(settings)),
@@ -81,7 +82,7 @@ def build_web_app(context: Context, hub: EventHub | None = None) -> Starlette:
             base_url=settings.site.base_url,
             language=settings.site.language,
             widget_mode=settings.widget.mode,
-            templates_dir=shipped_dir("templates"),
+            templates_dir=TEMPLATES,
             react=react,
             translations=context.catalogs.get,
             blobs=BlobStore(settings.path(settings.uploads.dir)),
