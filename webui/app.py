@@ -35,6 +35,7 @@ from webui.security_headers import SecurityHeaders
 from webui.shipped import shipped_dir
 from webui.uploads import MAX_FILES
 
+STATIC_DIR = shipped_dir("webui", "static")  # shipped in the wheel, found by importlib
 SESSION_COOKIE = "rd_session"
 FORM_SLACK = 1024 * 1024  # a form's other fields and part headers around its files
 # Forms that answer a wrong CSRF token themselves, beside the form, keeping what was typed.
@@ -66,7 +67,7 @@ def create_app(deps: WebDeps) -> Starlette:
             *profile.routes(),
             *avatars.routes(),
             *api.routes(),
-            Mount("/static", StaticFiles(directory=shipped_dir("webui", "static")), name="static"),
+            Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=[
             Middleware(SecurityHeaders),
