@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -33,8 +32,9 @@ from outbound.transport import MaildirTransport, MailTransport, SmtpRelay, SmtpT
 from webui.app import create_app
 from webui.deps import WebDeps
 from webui.file_links import FileLinks
+from webui.shipped import shipped_dir
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = shipped_dir("templates")  # email/, web/, locale/: shipped in the wheel, found by importlib
 
 
 def build_context(settings: Settings, clock: Clock | None = None, engine: Engine | None = None) -> Context:

@@ -11,6 +11,7 @@ import re
 import secrets
 import sys
 from collections.abc import Mapping, Sequence
+from importlib.resources import files
 from pathlib import Path
 from typing import TextIO
 
@@ -34,7 +35,7 @@ from chatcore.operator_sessions import deactivate
 from webui.auth import hash_password
 from webui.password_links import VALID_FOR
 
-EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
+EXAMPLE_CONFIG = files("templates").joinpath("config.toml")  # the repository's config.toml, shipped
 LOCAL_CONFIG = "config.local.toml"
 _EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+$")
 

@@ -25,8 +25,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
 
 from chatcore import search_index
+from webui.shipped import shipped_dir
 
-MIGRATIONS = Path(__file__).parent / "migrations"
 _log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -167,7 +167,7 @@ _MEMO = "batch_memo"
 
 def alembic_config(engine: Engine) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", str(shipped_dir("bridge.migrations")))
     config.attributes["engine"] = engine
     return config
 

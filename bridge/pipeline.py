@@ -1,191 +1,45 @@
-"""The inbound pipeline: parse → classify → clean → dedupe → route → store → react.
+"""The runner of the inbound pipeline: takes pending spool items in batches and runs the steps
+(`bridge/steps/`: parse → classify → clean → dedupe → route → store → react) on each, as Mailman's runners
+run its handlers. The steps know nothing of what follows here.
 
-Each step takes and returns one frozen `Item`. Everything about one spool item commits in one
-transaction together with "item done". A failure that may pass (a DNS timeout, a full disk, a database
-that went away) defers the item: it stays pending with a due time and the reason, and is tried again
-with backoff until RETRY_FOR has passed; any other failure quarantines it with its reason. Pending
-items are taken in the order the spool acknowledged them (their id order).
+Everything about one spool item commits in one transaction together with "item done", each item in a
+savepoint of its own. A failure that may pass (a DNS timeout, a full disk, a database that went away)
+defers the item: it stays pending with a due time and the reason, and is tried again with backoff until
+RETRY_FOR has passed; any other failure quarantines it with its reason. Pending items are taken in the
+order the spool acknowledged them (their id order).
 """
 
 from __future__ import annotations
 
 import errno
-import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import bindparam, or_, update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from bridge import notifications
-from bridge.blobs import BlobStore
-from bridge.bounces import record_bounce, sender_wrote_again
 from bridge.context import Context
 from bridge.db import begin_batch, transaction
 from bridge.inbound_store import is_imported
-from bridge.mailer import remember_message_id
-from bridge.operator_mail import apply_operator_reply, dkim_for_commands
-from bridge.routing import OperatorProof, Rejected, Route, RouteKind, TryLater, route
-from bridge.thread_join import join_into, remember_references
-from chatcore import events as ev
-from chatcore.files import NewAttachment
-from chatcore.identity import verified_contact
-from chatcore.models import (
-    Contact,
-    Conversation,
-    Message,
-    Operator,
-    Source,
-    SpoolItem,
-    SpoolStatus,
-    UTCDateTime,
-)
-from chatcore.services import Desk, NewMessage
-from chatcore.sizes import MAX_STORED_HTML, MAX_STORED_TEXT, shortened
-from inbound.classify import Classification, MailKind, classify
-from inbound.clean import CleanedReply, clean_reply
-from inbound.parse import MailRejected, ParsedMail, ParseLimits, parse_mail
+from bridge.routing import Rejected
+from bridge.steps.classify import classify_mail
+from bridge.steps.clean import clean
+from bridge.steps.dedupe import dedupe
+from bridge.steps.item import Deferred, Item, Quarantined, Step
+from bridge.steps.parse import parse
+from bridge.steps.react import react
+from bridge.steps.route import route_mail
+from bridge.steps.store import store
+from chatcore.models import SpoolItem, SpoolStatus, UTCDateTime
 
 log = logging.getLogger(__name__)
 BATCH = 20  # spool items claimed and committed together
 RETRY_FOR = timedelta(hours=24)  # a mail that keeps failing for a temporary reason is quarantined after
 FIRST_RETRY = timedelta(minutes=1)
 LAST_RETRY = timedelta(hours=1)  # the backoff doubles up to this
-
-
-@dataclass(frozen=True)
-class Item:
-    spool_id: int
-    raw: bytes
-    envelope_from: str | None
-    envelope_to: tuple[str, ...]
-    mail: ParsedMail | None = None
-    classification: Classification | None = None
-    cleaned: CleanedReply | None = None
-    content_sha256: str = ""
-    duplicate: bool = False
-    route: Route | None = None
-    message_id: int | None = None
-    events: tuple[ev.Event, ...] = ()
-    outcome: str = ""
-    quiet: bool = False  # imported history: stored, but nobody is notified, answered or mailed
-
-
-@dataclass(frozen=True)
-class Step:
-    name: str
-    run: Callable[[Item, Session, Context], Item]
-
-
-class Deferred(Exception):
-    """The item is tried again later: the reason may pass."""
-
-    def __init__(self, step: str, reason: str) -> None:
-        super().__init__(f"{step}: {reason}")
-        self.step = step
-        self.reason = reason
-
-
-class Quarantined(Exception):
-    def __init__(self, step: str, reason: str, tell: Rejected | None = None) -> None:
-        super().__init__(f"{step}: {reason}")
-        self.step = step
-        self.reason = reason
-        self.tell = tell  # when set, the operator whose address was used hears of it
-
-
-def parse(item: Item, session: Session, context: Context) -> Item:
-    try:
-        limits = ParseLimits(max_size=context.settings.inbound.smtp.max_message_size)
-        return replace(item, mail=parse_mail(item.raw, limits))
-    except MailRejected as exc:
-        raise Quarantined("parse", exc.reason) from exc
-
-
-def classify_mail(item: Item, session: Session, context: Context) -> Item:
-    mail = _mail(item)
-    verdict = classify(
-        mail, item.envelope_from, own_addresses=context.own_addresses, own_origin=context.origin
-    )
-    return replace(item, classification=verdict)
-
-
-def clean(item: Item, session: Session, context: Context) -> Item:
-    mail = _mail(item)
-    return replace(item, cleaned=clean_reply(mail.text, mail.html))
-
-
-def dedupe(item: Item, session: Session, context: Context) -> Item:
-    """The same mail by SMTP retry, IMAP re-fetch or both paths is stored once."""
-    mail = _mail(item)
-    digest = _content_digest(mail)
-    connection = session.connection()  # nothing of this mail is pending yet, so no flush is needed
-    if mail.message_id:
-        found = connection.execute(_SEEN_WITH_ID, {"digest": digest, "message_id": mail.message_id})
-    else:
-        found = connection.execute(_SEEN, {"digest": digest})
-    return replace(item, content_sha256=digest, duplicate=found.first() is not None)
-
-
-# Built once: building a statement costs more than running it.
-_SEEN = select(Message.id).where(col(Message.content_sha256) == bindparam("digest")).limit(1)
-_SEEN_WITH_ID = (
-    select(Message.id)
-    .where(col(Message.content_sha256) == bindparam("digest"))
-    .where(col(Message.email_message_id) == bindparam("message_id"))
-    .limit(1)
-)
-
-
-def route_mail(item: Item, session: Session, context: Context) -> Item:
-    if item.duplicate or _kind(item) is MailKind.LOOP:
-        return item
-    proof = OperatorProof(
-        raw=item.raw,
-        require_dkim=context.settings.mail.require_dkim_for_operators,
-        dnsfunc=context.dkim_dns,
-        now=context.clock.now(),
-        max_age=None if item.quiet else context.settings.mail.operator_reply_max_age,
-    )
-    try:
-        found = route(
-            session, context.codec, context.settings.mail.address, _mail(item), list(item.envelope_to), proof
-        )
-    except Rejected as exc:
-        raise Quarantined("route", exc.reason, tell=exc) from exc
-    except TryLater as exc:
-        raise Deferred("route", exc.reason) from exc
-    return replace(item, route=found)
-
-
-def store(item: Item, session: Session, context: Context) -> Item:
-    if item.duplicate:
-        return replace(item, outcome="duplicate")
-    if _kind(item) is MailKind.LOOP:
-        return replace(item, outcome="loop: our own mail came back")
-    found = item.route
-    assert found is not None
-    if found.kind is RouteKind.BOUNCE and item.quiet:
-        return replace(item, outcome="imported bounce: kept, not applied")
-    if found.kind is RouteKind.BOUNCE:
-        return replace(item, outcome=record_bounce(session, context, found.outbox_id, item.classification))
-    _clear_undeliverable(item, session, found)
-    return _store_message(item, session, context, found)
-
-
-def _clear_undeliverable(item: Item, session: Session, found: Route) -> None:
-    """A visitor writing from an address that bounced shows it works again (imported history does not)."""
-    if found.kind is not RouteKind.OPERATOR_REPLY and _kind(item) is MailKind.HUMAN and not item.quiet:
-        sender_wrote_again(session, _mail(item).from_address)
-
-
-def react(item: Item, session: Session, context: Context) -> Item:
-    if not item.quiet:
-        notifications.react(session, context, list(item.events))
-    return item
 
 
 STEPS: tuple[Step, ...] = (
@@ -376,132 +230,3 @@ def _quarantine_row(
             session, context, tell.notify_operator_id, tell.conversation_id, tell.reason
         )
     log.warning("spool item %s quarantined: %s", row.id, reason)
-
-
-def _truncated_marker(context: Context) -> str:
-    translations = context.catalogs.get(context.settings.site.language)
-    return translations.gettext("[Message truncated: the rest is in the original mail.]")
-
-
-def _store_message(item: Item, session: Session, context: Context, found: Route) -> Item:
-    mail = _mail(item)
-    desk = Desk(session, _written_at(item, context))
-    text = (item.cleaned.text if item.cleaned else mail.text).strip()
-    text = text or ("" if mail.attachments else mail.subject.strip())
-    if not (text or mail.html or mail.attachments):
-        raise Quarantined("store", "the mail has no text, subject or attachment to show")
-    new = NewMessage(
-        text=shortened(text, MAX_STORED_TEXT, _truncated_marker(context)),
-        source=Source.EMAIL,
-        html=mail.html if mail.html is None or len(mail.html) <= MAX_STORED_HTML else None,
-        email_message_id=mail.message_id,
-        from_address=mail.from_address,
-        from_other_address=found.from_other_address,
-        spool_item_id=item.spool_id,
-        content_sha256=item.content_sha256,
-        automatic=item.classification.is_automatic if item.classification else False,
-        verdicts={
-            "classification": _kind(item).value,
-            "automatic_reason": item.classification.reason if item.classification else "",
-            "route": found.via,
-        },
-        attachments=_store_files(context, mail),
-    )
-    if found.kind is RouteKind.OPERATOR_REPLY:
-        conversation = desk.get_conversation(found.conversation_id or 0)
-        operator = session.get(Operator, found.operator_id)
-        assert operator is not None
-        tell = not item.quiet
-        check = None if item.quiet else dkim_for_commands(context, item.raw, mail.from_address)
-        applied = apply_operator_reply(
-            session, context, desk, conversation, operator, new, tell=tell, commands_refused=check
-        )
-        if applied is None:
-            told = "" if item.quiet else "; the operator was told why"
-            return replace(item, outcome=f"operator reply refused{told}")
-        events, thread_of = applied, operator.email
-    else:
-        conversation, events = _visitor_conversation(desk, session, mail, found)
-        events += join_into(session, context, desk, conversation, found.joins)
-        events += desk.post_visitor_message(conversation, new)
-        remember_references(session, context, mail, conversation.id or 0)
-        thread_of = mail.from_address
-    if mail.message_id:
-        remember_message_id(session, context, mail.message_id, conversation.id or 0, thread_of)
-    posted = [e.message_id for e in events if isinstance(e, ev.MessagePosted)]
-    if item.quiet:
-        desk.keep_read_state(conversation, posted, session.exec(_ALL_OPERATORS).all())
-    if not posted:
-        return replace(item, events=tuple(events), outcome="commands applied")
-    return replace(item, message_id=posted[-1], events=tuple(events), outcome=f"message {posted[-1]}")
-
-
-def _written_at(item: Item, context: Context) -> datetime:
-    """Imported history keeps the time its mail was written; live mail is stamped on arrival."""
-    now = context.clock.now()
-    written = _mail(item).date
-    return written if item.quiet and written is not None and written < now else now
-
-
-def _visitor_conversation(
-    desk: Desk, session: Session, mail: ParsedMail, found: Route
-) -> tuple[Conversation, list[ev.Event]]:
-    if found.kind is RouteKind.VISITOR_REPLY:
-        return desk.get_conversation(found.conversation_id or 0), []
-    # Only a verified address names a contact: one typed into the chat is a claim and never gets mail.
-    contact = verified_contact(session, mail.from_address)
-    if contact is None:
-        address = mail.from_address or None
-        contact = Contact(
-            name=mail.from_name,
-            email=address,
-            email_verified_at=desk.now if address else None,  # the mail came from it
-            first_seen=desk.now,
-            last_seen=desk.now,
-        )
-        session.add(contact)
-        session.flush()
-    contact.last_seen = desk.now
-    return desk.start_conversation(contact, Source.EMAIL, mail.subject)
-
-
-_ALL_OPERATORS = select(Operator)
-
-
-def _store_files(context: Context, mail: ParsedMail) -> tuple[NewAttachment, ...]:
-    """The mail's files into the blob store; a rolled-back mail leaves only unreferenced blobs behind."""
-    if not mail.attachments:
-        return ()
-    blobs = BlobStore(context.settings.path(context.settings.uploads.dir))
-    return tuple(
-        NewAttachment(
-            sha256=blobs.put(attachment.data),
-            filename=attachment.filename,
-            content_type=attachment.content_type,
-            size=len(attachment.data),
-            content_id=attachment.content_id,
-            inline=attachment.inline,
-        )
-        for attachment in mail.attachments
-    )
-
-
-def _content_digest(mail: ParsedMail) -> str:
-    parts = [
-        mail.message_id or "",
-        mail.from_address,
-        mail.subject,
-        mail.date.isoformat() if mail.date else "",
-        mail.text,
-        *(a.sha256 for a in mail.attachments),
-    ]
-    return hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _mail(item: Item) -> ParsedMail:
-    assert item.mail is not None, "parse runs first"
-    return item.mail
-
-
-def _kind(item: Item) -> MailKind:
-    return item.classification.kind if item.classification else MailKind.HUMAN

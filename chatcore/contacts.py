@@ -35,10 +35,17 @@ def clear_undeliverable(contact: Contact) -> bool:
     return marked
 
 
+def is_address(text: str) -> bool:
+    """One address the desk can store and write to: local@domain, a dot in the domain, no empty label,
+    nothing that could end an address list or a header (space, comma, quote, angle bracket), at most
+    MAX_ADDRESS characters. The one rule of every form that takes an address (chat, card, profile)."""
+    return len(text) <= MAX_ADDRESS and _ADDRESS.match(text) is not None
+
+
 def checked_address(text: str) -> str:
     """The address as the desk stores it (trimmed, lower-cased); DomainError when it is not one."""
     address = text.strip().lower()
-    if len(address) > MAX_ADDRESS or not _ADDRESS.match(address):
+    if not is_address(address):
         raise DomainError(f"{text.strip()[:80]!r} is not an email address")
     return address
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -38,10 +36,11 @@ from webui.login_throttle import LoginThrottle
 from webui.middleware import CsrfMiddleware
 from webui.pages import make_environment
 from webui.security_headers import SecurityHeaders
+from webui.shipped import shipped_dir
 from webui.uploads import MAX_FILES
 from webui.widget_cors import WidgetCors
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_DIR = shipped_dir("webui", "static")  # shipped in the wheel, found by importlib
 SESSION_COOKIE = "rd_session"
 FORM_SLACK = 1024 * 1024  # a form's other fields and part headers around its files
 # Forms that answer a wrong CSRF token themselves, beside the form, keeping what was typed.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from importlib.resources import files
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -10,8 +10,6 @@ from starlette.routing import Route
 
 from webui.deps import WebDeps
 from webui.pages import render
-
-SERVICE_WORKER = Path(__file__).resolve().parent / "static" / "desk-sw.js"
 
 
 def routes() -> list[Route]:
@@ -43,7 +41,7 @@ async def manifest(request: Request) -> Response:
 
 async def service_worker(request: Request) -> Response:
     return Response(
-        SERVICE_WORKER.read_bytes(),
+        files("webui").joinpath("static", "desk-sw.js").read_bytes(),
         media_type="text/javascript",
         headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/inbox"},
     )

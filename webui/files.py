@@ -17,7 +17,9 @@ from starlette.routing import Route
 
 from chatcore.files import attachments_by_message
 from chatcore.models import Attachment, Message, Source, SpoolItem
-from inbound.parse import MailRejected, ParsedMail, parse_mail, resolve_cid
+from inbound.cid import resolve_cid
+from inbound.limits import MailRejected
+from inbound.parse import ParsedMail, parse_mail
 from webui.deps import WebDeps
 from webui.downloads import bytes_response, file_response
 from webui.guard import operator_required

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from gettext import NullTranslations
 
+from chatcore.contacts import is_address
 from webui.avatars import image_type
 
 NAME_MAX = 100
@@ -14,7 +15,6 @@ PASSWORD_MIN = 10
 PASSWORD_MAX = 1024  # argon2 hashes any length; a cap keeps a login form from being a CPU sink
 ALTERNATES_MAX = 10
 LANGUAGES = ("en", "ru")
-_EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 _SEPARATORS = re.compile(r"[\s,;]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -65,7 +65,7 @@ def _check_alternates(
         many = t.ngettext("At most %(count)s address.", "At most %(count)s addresses.", ALTERNATES_MAX)
         return many % {"count": ALTERNATES_MAX}
     for address in addresses:
-        if not _EMAIL.match(address):
+        if not is_address(address):
             return _("“%(address)s” is not an email address.") % {"address": address}
         if _is_reserved(address, reserved):
             return _("%(address)s is the desk's own address.") % {"address": address}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from chatcore.contacts import is_address
 from chatcore.errors import DomainError
 from chatcore.events import EmailClaimed, Event, MessagePosted
 from chatcore.files import NewAttachment, attachments_by_message
@@ -40,7 +40,6 @@ from webui.visitor_ids import VisitorIds
 
 VISITOR_COOKIE = "rd_visitor"
 MAX_TEXT = 10_000
-_EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 
 
 # Per process (see webui/rate_limit.py). A visitor types a few lines a minute; a script sends thousands.
@@ -162,7 +161,7 @@ def _invalid(posted: _Posted) -> Response | None:
         return _error(422, "write a message first", "text")
     if len(posted.text) > MAX_TEXT:
         return _error(422, f"a message can be at most {MAX_TEXT} characters", "text")
-    if posted.email and not _EMAIL.match(posted.email):
+    if posted.email and not is_address(posted.email):
         return _error(422, "this does not look like an email address", "email")
     return None
 

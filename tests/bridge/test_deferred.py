@@ -17,8 +17,8 @@ from bridge.inbound_store import store_raw
 from bridge.pipeline import RETRY_FOR, process_pending
 from chatcore.models import Message, SpoolStatus
 from inbound.dkim_check import check_dkim
+from tests.bridge.pipeline_scene import mail, messages, spool
 from tests.bridge.test_dkim_operators import Keys, add_scene, dkim_context, refusals, reply, signed_by
-from tests.bridge.test_pipeline import mail, messages, spool
 from tests.support.clock import ManualClock
 from tests.support.dkim_keys import DnsStub, make_key
 

@@ -20,7 +20,7 @@ from chatcore.models import OutboxMail
 from chatcore.services import Desk
 from outbound.dkim import DkimSigner
 from outbound.transport import MaildirTransport
-from tests.bridge.test_pipeline import deliver, mail, messages, operator_address, spool
+from tests.bridge.pipeline_scene import deliver, mail, messages, operator_address, spool
 from tests.conftest import make_settings
 from tests.support.clock import ManualClock
 from tests.support.dkim_keys import DkimKey, DnsStub, dns_serving, make_key

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 from bridge.context import Context
 from chatcore.models import Conversation, Job, OutboxMail
 from chatcore.services import Desk
-from tests.bridge.test_pipeline import Scene, deliver, mail, messages, operator_address, scene, spool
+from tests.bridge.pipeline_scene import Scene, deliver, mail, messages, operator_address, scene, spool
 from tests.support.factories import add_operator
 
 __all__ = ["scene"]  # the fixture, imported for these tests

@@ -16,8 +16,8 @@ from bridge.context import Context
 from bridge.settings import SettingsError
 from bridge.tokens import Party, Token
 from chatcore.models import ConversationTag, OutboxMail, Tag
+from tests.bridge.pipeline_scene import SUPPORT, deliver, mail, messages, spool
 from tests.bridge.test_dkim_operators import Keys, Scene, add_scene, signed_by
-from tests.bridge.test_pipeline import SUPPORT, deliver, mail, messages, spool
 from tests.conftest import make_settings
 from tests.support.clock import ManualClock
 from tests.support.dkim_keys import make_key

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chatcore.contacts import can_email, change_email, checked_address, mark_undeliverable
+from chatcore.contacts import can_email, change_email, checked_address, is_address, mark_undeliverable
 from chatcore.errors import DomainError
 from chatcore.models import Contact
 
@@ -68,3 +68,27 @@ def test_addresses_are_trimmed_and_lower_cased(typed: str, stored: str) -> None:
 def test_what_is_not_an_address_is_refused(typed: str) -> None:
     with pytest.raises(DomainError):
         checked_address(typed)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # what the chat and profile forms accepted and still accept
+        ("anna@example.org", True),
+        ("a.b+c@mail.example.co.uk", True),
+        ("анна@пример.рф", True),
+        # what they refused and still refuse: no dot in the domain, list or header separators, brackets
+        ("anna@localhost", False),
+        ("anna,bob@example.org", False),
+        ('"anna"@example.org', False),
+        ("anna@example.org;bob@example.org", False),
+        ("<anna@example.org>", False),
+        # what they let through and the contact card refused: empty labels and over-long addresses
+        ("anna@example..org", False),
+        ("anna@.example.org", False),
+        ("anna@example.org.", False),
+        ("x" * 250 + "@example.org", False),
+    ],
+)
+def test_one_rule_for_every_form_that_takes_an_address(text: str, expected: bool) -> None:
+    assert is_address(text) is expected

@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from inbound.classify import classify
-from inbound.parse import MailRejected, ParsedMail, ParseLimits, parse_mail
+from inbound.limits import MailRejected, ParseLimits
+from inbound.parse import ParsedMail, parse_mail
 from tests.support.mime_fuzz import deep_nesting, entity, header_line, mutated_fixture, truncated
 
 SETTINGS = settings(

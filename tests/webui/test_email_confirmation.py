@@ -92,3 +92,14 @@ def test_confirming_an_address_known_from_mail_joins_the_two_contacts(
         assert holder.visitor_id == visitor.rpartition(".")[0]
     shown = client.get("/api/widget/messages").json()
     assert [m["text"] for m in shown["messages"]] == ["Hi from the chat"]
+
+
+@pytest.mark.parametrize("address", ["anna@localhost", "anna@example..org", "x" * 250 + "@example.org"])
+def test_the_chat_refuses_what_the_desk_could_not_store_beside_the_email_field(
+    client: TestClient, context: Context, address: str
+) -> None:
+    posted = client.post("/api/widget/messages", json={"text": "Hello", "email": address})
+    assert posted.status_code == 422
+    assert posted.json() == {"error": "this does not look like an email address", "field": "email"}
+    with Session(context.engine) as session:
+        assert session.exec(select(Contact)).all() == []

@@ -1,0 +1,1 @@
+"""The revisions; Alembic reads every file here but this one."""
