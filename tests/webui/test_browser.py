@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from bridge.db import transaction
 from bridge.settings import Settings
 from chatcore.models import Conversation, Operator
 from chatcore.services import Desk, NewMessage
+from tests.support.dovecot import free_loopback_port
 from tests.support.factories import add_operator
 from webui.auth import hash_password
 
@@ -54,12 +54,6 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def site(settings: Settings, engine: Engine) -> Iterator[Site]:
     context = build_context(settings, engine=engine)  # the real clock: the page polls in real time
@@ -72,7 +66,7 @@ def site(settings: Settings, engine: Engine) -> Iterator[Site]:
             password_hash=hash_password(PASSWORD),
         )
         session.commit()
-    port = free_port()
+    port = free_loopback_port()
     server = uvicorn.Server(
         uvicorn.Config(build_web_app(context), host="127.0.0.1", port=port, log_level="warning")
     )
