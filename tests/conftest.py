@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy.engine import Engine
 
+import webui.auth
 from bridge.app import build_context
 from bridge.context import Context
 from bridge.db import make_engine, migrate
 from bridge.settings import Settings, settings_from_mapping
 from tests.support.clock import ManualClock
 from tests.support.databases import backends, database_url
+
+# argon2's cheapest parameters for the passwords tests hash (~0.2 s each with the production ones,
+# and as long again for every login, as the parameters travel in the hash). One test,
+# tests/webui/test_password_cost.py, checks that the production parameters are the strong ones.
+TEST_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(webui.auth, "PasswordHasher", functools.partial(PasswordHasher, **TEST_ARGON2))
+        yield
 
 
 def make_settings(tmp_path: Path, url: str, **sections: dict[str, Any]) -> Settings:
