@@ -21,7 +21,7 @@ from bridge.db import transaction
 from bridge.settings import Settings
 from chatcore.models import Conversation, Operator
 from chatcore.services import Desk, NewMessage
-from tests.support.dovecot import free_loopback_port
+from tests.support.dovecot import free_loopback_port as free_port
 from tests.support.factories import add_operator
 from webui.auth import hash_password
 
@@ -66,7 +66,7 @@ def site(settings: Settings, engine: Engine) -> Iterator[Site]:
             password_hash=hash_password(PASSWORD),
         )
         session.commit()
-    port = free_loopback_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(build_web_app(context), host="127.0.0.1", port=port, log_level="warning")
     )
