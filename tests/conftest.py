@@ -97,3 +97,18 @@ def settings(tmp_path: Path, db_url: str) -> Settings:
 @pytest.fixture
 def context(settings: Settings, engine: Engine, clock: ManualClock) -> Context:
     return build_context(settings, clock=clock, engine=engine)
+
+
+def _module_rank(marks: set[str]) -> int:
+    return 0 if "slow" in marks else 1 if "browser" in marks else 2
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (make test) hand out the modules with slow, then browser tests first, so
+    the long ones do not start last while the other workers sit idle. Modules stay whole, in order."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    marks: dict[str, set[str]] = {}
+    for item in items:
+        marks.setdefault(item.nodeid.split("::")[0], set()).update(m.name for m in item.iter_markers())
+    items.sort(key=lambda item: _module_rank(marks[item.nodeid.split("::")[0]]))
