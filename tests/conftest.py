@@ -99,16 +99,20 @@ def context(settings: Settings, engine: Engine, clock: ManualClock) -> Context:
     return build_context(settings, clock=clock, engine=engine)
 
 
-def _module_rank(marks: set[str]) -> int:
-    return 0 if "slow" in marks else 1 if "browser" in marks else 2
+def _module_rank(module: str, marks: set[str]) -> int:
+    if "slow" in marks:
+        return 0
+    return 1 if "browser" in marks or module.startswith("tests/integration/") else 2
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (make test) hand out the modules with slow, then browser tests first, so
-    the long ones do not start last while the other workers sit idle. Modules stay whole, in order."""
+    """Under pytest-xdist (make test) hand out the modules with slow tests first, then those with
+    browser tests and the integration ones (real servers), so the long ones do not start last while
+    the other workers sit idle; the quick modules fill in the end. Modules stay whole, in order."""
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return
     marks: dict[str, set[str]] = {}
     for item in items:
         marks.setdefault(item.nodeid.split("::")[0], set()).update(m.name for m in item.iter_markers())
-    items.sort(key=lambda item: _module_rank(marks[item.nodeid.split("::")[0]]))
+    rank = {module: _module_rank(module, found) for module, found in marks.items()}
+    items.sort(key=lambda item: rank[item.nodeid.split("::")[0]])
