@@ -6,7 +6,7 @@ CONFIG ?= config.local.toml
 # Tests run in parallel: many wait on servers, subprocesses and the network, so more workers than
 # cores pay off (docs/install.md has the figures). TEST_WORKERS=0 runs them in one process.
 TEST_WORKERS ?= 4
-PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 .PHONY: run test test-fast lint system-deps bench bench-imap clean
 
