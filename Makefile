@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 CONFIG ?= config.local.toml
+# Tests run in parallel: many wait on servers, subprocesses and the network, so more workers than
+# cores pay off (docs/install.md has the figures). TEST_WORKERS=0 runs them in one process.
+TEST_WORKERS ?= 4
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 .PHONY: run test test-fast lint system-deps bench bench-imap clean
 
@@ -22,10 +26,10 @@ system-deps:
 	bash scripts/install-system-deps
 
 test: $(BIN)/.installed system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
 
 test-fast: $(BIN)/.installed
-	$(BIN)/python -m pytest -m "not slow and not browser"
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not slow and not browser"
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

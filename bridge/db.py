@@ -176,7 +176,8 @@ def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (creates every table on an empty database), then
     rebuild the search index if it is missing or out of step with what it indexes.
 
-    Processes starting at once take turns: on PostgreSQL under an advisory lock, on SQLite under an
+    Processes starting at once take turns: on PostgreSQL under an advisory lock on the schema they
+    migrate (processes on other schemas of the same database go on at once), on SQLite under an
     exclusive lock on a file beside the database. The second finds the schema up to date."""
     with _migration_lock(engine):
         command.upgrade(alembic_config(engine), "head")
@@ -185,19 +186,22 @@ def migrate(engine: Engine) -> None:
                 _log.info("the search index was missing or out of step: rebuilt it")
 
 
-_MIGRATION_LOCK_KEY = 0x52444D47  # "RDMG": the advisory lock every Relaydesk process migrates under
+_MIGRATION_LOCK_KEY = 0x52444D47  # "RDMG"; with the schema's hash, the advisory lock migrations take
+_SCHEMA_LOCK = "(:key, hashtext(coalesce(current_schema(), '')))"
+_TAKE_MIGRATION_LOCK = text(f"SELECT pg_advisory_lock{_SCHEMA_LOCK}")
+_FREE_MIGRATION_LOCK = text(f"SELECT pg_advisory_unlock{_SCHEMA_LOCK}")
 
 
 @contextmanager
 def _migration_lock(engine: Engine) -> Iterator[None]:
     if is_postgres(engine):
         with engine.connect() as connection:
-            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+            connection.execute(_TAKE_MIGRATION_LOCK, {"key": _MIGRATION_LOCK_KEY})
             connection.commit()
             try:
                 yield
             finally:
-                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+                connection.execute(_FREE_MIGRATION_LOCK, {"key": _MIGRATION_LOCK_KEY})
                 connection.commit()
         return
     database = engine.url.database or ""

@@ -15,6 +15,7 @@ import contextlib
 import grp
 import os
 import pwd
+import random
 import shutil
 import signal
 import socket
@@ -69,10 +70,44 @@ service anvil {{
 """
 
 
+# Under pytest-xdist each worker hands out ports from its own slice below the kernel's ephemeral
+# range (32768+), so two workers never pick the same port, and no client's outgoing connection takes
+# a port between our probe and the server's bind. A random start and a bind probe step past ports
+# held by anything else (another test run on the machine, a service).
+_WORKER_PORTS_BASE = 20000
+_WORKER_PORTS_SLICE = 1000
+_WORKER_SLICES = 12  # 20000-31999
+_next_worker_port: list[int] = []
+
+
 def free_loopback_port() -> int:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return _kernel_free_port()
+    base = _WORKER_PORTS_BASE + (int(worker[2:]) % _WORKER_SLICES) * _WORKER_PORTS_SLICE
+    if not _next_worker_port:
+        _next_worker_port.append(random.randrange(_WORKER_PORTS_SLICE))
+    for _ in range(_WORKER_PORTS_SLICE):
+        port = base + _next_worker_port[0]
+        _next_worker_port[0] = (_next_worker_port[0] + 1) % _WORKER_PORTS_SLICE
+        if _port_is_free(port):
+            return port
+    return _kernel_free_port()
+
+
+def _kernel_free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 class Dovecot:

@@ -113,10 +113,14 @@ class RelaydeskProcess:
         self._wait_until(ready)
         return self
 
-    def _wait_ready(self, timeout: float = 30.0) -> None:
+    # Starting takes ~2 s of CPU (imports, migrations); on a machine busy with parallel test workers
+    # that can stretch past half a minute of wall time, so the wait for the ready marker is long.
+    READY_TIMEOUT = 120.0
+
+    def _wait_ready(self, timeout: float = READY_TIMEOUT) -> None:
         self._wait_until(self._answers_health, timeout)
 
-    def _wait_until(self, ready: Callable[[], bool], timeout: float = 30.0) -> None:
+    def _wait_until(self, ready: Callable[[], bool], timeout: float = READY_TIMEOUT) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self._process is not None
@@ -125,6 +129,7 @@ class RelaydeskProcess:
             if ready():
                 return
             time.sleep(0.1)
+        self.kill()  # the fixture that started it never reaches its teardown: do not leave it running
         raise AssertionError(f"relaydesk serve did not start:\n{self.log.read_text()}")
 
     def _answers_health(self) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from bridge.db import transaction
 from bridge.settings import Settings
 from chatcore.models import Conversation, Operator
 from chatcore.services import Desk, NewMessage
+from tests.support.dovecot import free_loopback_port as free_port
 from tests.support.factories import add_operator
 from webui.auth import hash_password
 
@@ -52,12 +52,6 @@ def browser() -> Iterator[Browser]:
         )
         yield browser
         browser.close()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

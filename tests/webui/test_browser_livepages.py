@@ -259,9 +259,11 @@ def test_a_message_that_came_while_the_tab_was_hidden_is_read_when_it_shows_agai
     expect(olga.locator("#feed .msg.visitor .text").last).to_have_text("Hello?", timeout=10000)
     # the operators' notification mails change the dialog's delivery states a moment later: once they
     # are in, only showing the tab again can read the dialog
+    # (the worker sends them one after the other; on a machine busy with parallel tests that took
+    # longer than 10 s, so the wait for each is longer)
     notified = olga.locator("body")
-    expect(notified).to_have_attribute("data-notified", re.compile("olga@"), timeout=10000)
-    expect(notified).to_have_attribute("data-notified", re.compile("pavel@"), timeout=10000)
+    expect(notified).to_have_attribute("data-notified", re.compile("olga@"), timeout=30000)
+    expect(notified).to_have_attribute("data-notified", re.compile("pavel@"), timeout=30000)
     expect(olga.locator("#desk:not([data-updating])")).to_have_count(1)
     expect(olga.locator("#rows .row.current .badge")).to_have_text("1")
     expect(olga).to_have_title(f"({before + 1}) Ivan Petrov · Acme Help")
