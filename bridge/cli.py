@@ -10,7 +10,8 @@ import os
 import re
 import secrets
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import Path
 from typing import TextIO
@@ -267,13 +268,20 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     migrate(context.engine)
     with transaction(context.engine) as session:
         operator = _active_operator(session, email)
-        try:
+        with _option_errors():
             _row, token = api_tokens.issue(session, operator, args.name, context.clock.now())
-        except FieldError as error:
-            raise UsageError(f"--{error.field}: {error.problem}") from None
     print(f"API token for {email} (shown once; revoke it on the profile page):")
     print(token)
     return 0
+
+
+@contextmanager
+def _option_errors() -> Iterator[None]:
+    """A refused field becomes the CLI's one line naming the option (`--name: ...`), exit code 2."""
+    try:
+        yield
+    except FieldError as error:
+        raise UsageError(f"--{error.field}: {error.problem}") from None
 
 
 def cmd_site_key_create(args: argparse.Namespace) -> int:
@@ -281,10 +289,8 @@ def cmd_site_key_create(args: argparse.Namespace) -> int:
     context = _context(args)
     migrate(context.engine)
     with transaction(context.engine) as session:
-        try:
+        with _option_errors():
             row, key = site_keys.issue(session, args.name, context.clock.now())
-        except FieldError as error:
-            raise UsageError(f"--{error.field}: {error.problem}") from None
         key_id = row.id
     print(f"site key {key_id} (shown once; revoke it with `relaydesk site-key revoke {key_id}`):")
     print(key)
