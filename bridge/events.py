@@ -144,19 +144,28 @@ class Subscription:
         self.hub = hub
         self.cursor = after if after is not None else -1
         self._resume = after is not None
+        self._replay_due = self._resume
         self._position = -1
         self._sent: set[int] = set()  # ids above the cursor already sent (a replay and the ring overlap)
+
+    async def open(self) -> None:
+        """Pin where the stream starts. Called before the client is told it is connected: a change
+        committed after that moment is never missed, even when this is the process's first stream."""
+        if self._position >= 0:
+            return
+        await self.hub.start()
+        self._position = self.hub.position
+        if not self._resume:
+            self.cursor = self.hub.floor
 
     async def next(self, timeout: float) -> list[Delivery] | None:
         """What to send next; [] when `timeout` passed without any (time for a heartbeat); None when the
         hub closed and the stream must end."""
         deadline = time.monotonic() + timeout
-        if self._position < 0:
-            await self.hub.start()
-            self._position = self.hub.position
-            if not self._resume:
-                self.cursor = self.hub.floor
-            elif replayed := await self._replay():
+        await self.open()
+        if self._replay_due:
+            self._replay_due = False
+            if replayed := await self._replay():
                 return replayed
         while not self.hub.closed:
             found = self.hub.deliveries_since(self._position)

@@ -34,6 +34,9 @@ class BlobStorage(Protocol):
 class EventSubscription(Protocol):
     """One stream's place in the committed events (bridge.events.Subscription)."""
 
+    async def open(self) -> None:
+        """Pin where the stream starts, before the client hears it is connected."""
+
     async def next(self, timeout: float) -> list[Delivery] | None:
         """Deliveries to send; [] after `timeout` without any; None when the stream must end."""
 

@@ -44,7 +44,7 @@ async def operator_events(request: Request) -> Response:
         return JSONResponse({"error": "not an event id", "field": "last_event_id"}, status_code=400)
     if deps.events is None:
         return JSONResponse({"error": "live events are not available here"}, status_code=503)
-    return event_stream(deps.events.subscribe(after), deps.event_heartbeat, _everything)
+    return await event_stream(deps.events.subscribe(after), deps.event_heartbeat, _everything)
 
 
 def _everything(event: LoggedEvent) -> str:

@@ -64,7 +64,11 @@ async def event_frames(
             yield "".join(chunk)
 
 
-def event_stream(subscription: EventSubscription, heartbeat: float, render: Render) -> StreamingResponse:
+async def event_stream(
+    subscription: EventSubscription, heartbeat: float, render: Render
+) -> StreamingResponse:
+    """The response headers tell the browser it is connected, so the stream's start is pinned first."""
+    await subscription.open()
     return StreamingResponse(
         event_frames(subscription, heartbeat, render),
         media_type="text/event-stream",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,7 @@ from chatcore.models import (
 )
 from chatcore.services import Desk, NewMessage
 from webui import email_confirm, widget_identity
+from webui.conflicts import once_more_on_conflict
 from webui.deps import WebDeps
 from webui.file_views import visitor_json
 from webui.limits import parse_json, row_id
@@ -212,6 +214,18 @@ def _store(
 ) -> tuple[Message, str] | Response:
     """The write, in the threadpool: the event loop also serves SMTP and the streams."""
     attachments = store_files(posted.files, deps.blobs)  # before the transaction takes the write lock
+    # The first message may race the first page view: both would make the visitor's contact.
+    start_once = functools.cache(may_start)  # a second run takes no second new-chat allowance
+    return once_more_on_conflict(lambda: _store_once(deps, visitor_id, posted, attachments, start_once))
+
+
+def _store_once(
+    deps: WebDeps,
+    visitor_id: str,
+    posted: _Posted,
+    attachments: tuple[NewAttachment, ...],
+    may_start: Callable[[], float],
+) -> tuple[Message, str] | Response:
     with Session(deps.engine, expire_on_commit=False) as session:
         try:
             if widget_identity.check(session, posted.user_id, posted.user_hash):

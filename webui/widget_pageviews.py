@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -20,6 +19,7 @@ from starlette.routing import Route
 from chatcore import contact_history
 from chatcore.errors import FieldError
 from chatcore.models import Contact
+from webui.conflicts import once_more_on_conflict
 from webui.deps import WebDeps
 from webui.limits import parse_json
 from webui.rate_limit import retry_after_header
@@ -84,10 +84,7 @@ def _wrong_field(body: dict[str, Any]) -> str | None:
 
 
 def _record(deps: WebDeps, visitor_id: str, view: contact_history.PageView) -> None:
-    try:
-        _record_once(deps, visitor_id, view)
-    except IntegrityError:  # two first page views at once both made the contact: the second joins it
-        _record_once(deps, visitor_id, view)
+    once_more_on_conflict(lambda: _record_once(deps, visitor_id, view))
 
 
 def _record_once(deps: WebDeps, visitor_id: str, view: contact_history.PageView) -> None:

@@ -43,7 +43,7 @@ async def visitor_events(request: Request) -> Response:
         return JSONResponse({"error": "not an event id", "field": "last_event_id"}, status_code=400)
     if deps.events is None:
         return JSONResponse({"error": "live events are not available here"}, status_code=503)
-    return event_stream(deps.events.subscribe(after), deps.event_heartbeat, visible_to(contact_id))
+    return await event_stream(deps.events.subscribe(after), deps.event_heartbeat, visible_to(contact_id))
 
 
 def _contact_of(deps: WebDeps, visitor: str) -> int | None:

@@ -4,7 +4,9 @@ committed, streams get each event once, resume after their cursor, and start ove
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import Session, col, select
@@ -20,6 +22,7 @@ from chatcore.models import EventLog, Message, OutboxMail
 from chatcore.services import Desk, NewMessage
 from outbound.transport import MaildirTransport
 from tests.support.factories import add_contact
+from webui.sse import event_stream
 
 
 def visitor_writes(context: Context, text: str, *, commit: bool = True) -> int:
@@ -134,6 +137,32 @@ def test_a_stream_resuming_from_before_the_backlog_is_told_to_start_over(context
     (reset,) = asyncio.run(scenario())
     assert reset.event is None
     assert reset.cursor == max(row.id or 0 for row in logged(context))
+
+
+def test_a_change_committed_once_the_client_is_connected_reaches_the_first_stream_of_a_process(
+    context: Context,
+) -> None:
+    """The browser counts itself connected when the response headers arrive; a desk that changes right
+    then, before the body is read and before this process's hub has started, must still be heard."""
+
+    async def scenario() -> str:
+        hub = build_event_hub(context)  # a process's hub that no stream has started yet
+        try:
+            response = await event_stream(hub.subscribe(None), 5.0, lambda event: event.json_text)
+            await asyncio.to_thread(visitor_writes, context, "written as the stream connected")
+            return await asyncio.wait_for(read_until(response.body_iterator, "message_posted"), timeout=10)
+        finally:
+            await hub.close()
+
+    heard = asyncio.run(scenario())
+    assert '"type":"conversation_opened"' in heard
+
+
+async def read_until(body: AsyncIterator[Any], text: str) -> str:
+    heard = ""
+    while text not in heard:
+        heard += str(await anext(body))
+    return heard
 
 
 async def collect(subscription: Subscription, count: int, timeout: float = 15) -> list[Delivery]:
