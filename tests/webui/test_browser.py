@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -21,8 +18,8 @@ from bridge.db import transaction
 from bridge.settings import Settings
 from chatcore.models import Conversation, Operator
 from chatcore.services import Desk, NewMessage
-from tests.support.dovecot import free_loopback_port as free_port
 from tests.support.factories import add_operator
+from tests.support.served import serving
 from webui.auth import hash_password
 
 pytestmark = pytest.mark.browser
@@ -66,19 +63,8 @@ def site(settings: Settings, engine: Engine) -> Iterator[Site]:
             password_hash=hash_password(PASSWORD),
         )
         session.commit()
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(build_web_app(context), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield Site(f"http://127.0.0.1:{port}", context)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(build_web_app(context)) as url:
+        yield Site(url, context)
 
 
 @pytest.fixture

@@ -4,13 +4,11 @@ itself alive. Streams are read from a real uvicorn server, as a browser reads th
 from __future__ import annotations
 
 import dataclasses
-import threading
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 from starlette.testclient import TestClient
 
 from bridge import notifications
@@ -20,9 +18,9 @@ from bridge.db import transaction
 from chatcore.models import Operator
 from chatcore.services import Desk, NewMessage
 from tests.support.factories import change_operator
+from tests.support.served import serving
 from tests.support.sse import SseStream
 from tests.webui.conftest import OPERATOR_EMAIL, OPERATOR_PASSWORD, csrf_from, log_in
-from tests.webui.test_browser import free_port
 
 
 @pytest.fixture
@@ -30,17 +28,8 @@ def served(context: Context, operator_id: int) -> Iterator[str]:
     """The web app on a real port, with a heartbeat every 0.2 s instead of 15 s."""
     app = build_web_app(context)
     app.state.deps = dataclasses.replace(app.state.deps, event_heartbeat=0.2)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as url:
+        yield url
 
 
 def signed_in(base_url: str) -> httpx.Cookies:

@@ -4,20 +4,18 @@ opens): both requests make the visitor's contact, and neither may fail or lose t
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-import uvicorn
 from sqlmodel import Session, select
 from starlette.applications import Starlette
 
 from bridge.app import build_web_app
 from bridge.context import Context
 from chatcore.models import Contact, Conversation, Message
-from tests.webui.test_browser import free_port
+from tests.support.served import serving
 
 VISITORS = 8  # within the new chats one address may start at once
 
@@ -29,28 +27,22 @@ def app(context: Context) -> Starlette:
 
 @pytest.fixture
 def served(app: Starlette) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as url:
+        yield url
 
 
 def first_visit(base_url: str, signed: str, n: int, start: threading.Barrier) -> tuple[int, int]:
     view = {"visitor": signed, "url": f"https://shop.example/item/{n}", "title": "Item", "referrer": ""}
     message = {"visitor": signed, "text": f"Вопрос номер {n}"}
-    with httpx.Client(base_url=base_url, timeout=30) as a, httpx.Client(base_url=base_url, timeout=30) as b:
-        with ThreadPoolExecutor(2) as pool:
-            start.wait()
-            viewed = pool.submit(a.post, "/api/widget/pageviews", json=view)
-            sent = pool.submit(b.post, "/api/widget/messages", json=message)
-            return viewed.result().status_code, sent.result().status_code
+    with (
+        httpx.Client(base_url=base_url, timeout=30) as a,
+        httpx.Client(base_url=base_url, timeout=30) as b,
+        ThreadPoolExecutor(2) as pool,
+    ):
+        start.wait()
+        viewed = pool.submit(a.post, "/api/widget/pageviews", json=view)
+        sent = pool.submit(b.post, "/api/widget/messages", json=message)
+        return viewed.result().status_code, sent.result().status_code
 
 
 def test_the_first_page_view_and_the_first_message_at_once_make_one_contact_and_keep_the_message(
