@@ -180,13 +180,13 @@ def _has_answer_after_quote(lines: Sequence[str]) -> bool:
 def drop_quote_blocks(lines: list[str], attributions: frozenset[int]) -> tuple[list[str], list[str]]:
     """Remove ``>`` blocks and their attributions, keeping the answers written between them.
 
-    In a message with no attribution where every ``>`` block is introduced by a line ending in ":", the
-    blocks are kept: they are most likely something the sender pasted (shell output, code), not quoted
-    history. One block that follows anything else shows the sender is quoting, and then all of them go.
+    In a message with no attribution the blocks are kept unless their places show the sender is quoting
+    (``_quoting_without_attribution``): kept, they are most likely something the sender pasted (shell
+    output, a bounce line, a clause of a contract), and dropping that would lose what the sender wrote.
     """
     kept: list[str] = []
     removed: list[str] = []
-    replying = bool(attributions) or _quotes_without_colon(lines)
+    replying = bool(attributions) or _quoting_without_attribution(lines)
     dropped_since_kept = False
     index = 0
     while index < len(lines):
@@ -225,13 +225,37 @@ def _quote_block_end(lines: Sequence[str], start: int) -> int:
     return end
 
 
-def _quotes_without_colon(lines: Sequence[str]) -> bool:
-    """True when some ``>`` block is not introduced by a line ending in ":": the sender is quoting."""
-    last_text = ""  # the last non-blank line outside quotes
-    for line in lines:
-        if _QUOTE_LINE.match(line):
-            if not last_text.rstrip().endswith(":"):
-                return True
-        elif line.strip():
-            last_text = line
-    return False
+def _quoting_without_attribution(lines: Sequence[str]) -> bool:
+    """True when the ``>`` blocks sit where a reply puts quotes. Blocks that are each introduced by a line
+    ending in ":" are pasted ("the console prints:"), and so is one lone block inside the sender's text;
+    a block that opens or ends the message, or one of several answered point by point, is quoted."""
+    blocks = _quote_blocks(lines)
+    if all(_text_before(lines, start).rstrip().endswith(":") for start, _ in blocks):
+        return False
+    if len(blocks) > 1:
+        return True
+    texts = [index for index, line in enumerate(lines) if line.strip() and not _QUOTE_LINE.match(line)]
+    (start, end), *_ = blocks
+    return not texts or start < texts[0] or end > texts[-1]
+
+
+def _quote_blocks(lines: Sequence[str]) -> list[tuple[int, int]]:
+    """Each ``>`` block as (first line, last line), blank lines inside a block included."""
+    blocks: list[tuple[int, int]] = []
+    index = 0
+    while index < len(lines):
+        if _QUOTE_LINE.match(lines[index]):
+            end = _quote_block_end(lines, index)
+            blocks.append((index, end - 1))
+            index = end
+        else:
+            index += 1
+    return blocks
+
+
+def _text_before(lines: Sequence[str], index: int) -> str:
+    """The nearest non-blank line above ``index`` outside quotes ("" when there is none)."""
+    for line in reversed(lines[:index]):
+        if line.strip() and not _QUOTE_LINE.match(line):
+            return line
+    return ""

@@ -16,7 +16,7 @@ SIG_DELIMITER = re.compile(r"^(--|—+)\s*$")
 NAMED_FOOTER = re.compile(
     r"^\s*((sent|отправлено)\s+(from|with|с|со|из)\s+.{0,30}"
     r"(iphone|ipad|android|samsung|galaxy|huawei|xiaomi|mail\.ru|яндекс|yandex|outlook|gmail|blackberry)"
-    r".{0,30}|(get|download|получите|скачайте) outlook (for|для) (ios|android))"
+    r".{0,30}|(get|download|получите|получить|скачайте|скачать) outlook (for|для) (ios|android))"
     r"(\s*<https?://[^\s<>]*>)?\s*$",  # Outlook mobile links its name
     re.IGNORECASE,
 )

@@ -189,6 +189,20 @@ def test_several_pasted_blocks_each_introduced_by_a_colon_are_kept() -> None:
     assert clean_text_reply(message).text == message
 
 
+def test_one_lone_block_inside_the_senders_text_is_pasted_and_kept() -> None:
+    message = "Посмотрите, что пришло в ответ.\n> 550 5.1.1 User unknown\nЧто это значит?"
+
+    assert clean_text_reply(message).text == message
+
+
+def test_without_attribution_a_block_that_opens_or_ends_the_message_is_a_quote() -> None:
+    opens = "> Could you send the order number?\n\nSure, it is 48213."
+    ends = "Да, оплатим сегодня.\n\n> Счёт отправлен вам на почту."
+
+    assert clean_text_reply(opens).text == "Sure, it is 48213."
+    assert clean_text_reply(ends).text == "Да, оплатим сегодня."
+
+
 def test_nested_quotes_go_with_the_outer_quote() -> None:
     message = f"Any news?\n\nOn Wed, Nov 23, 2026 at 9:00 AM {SUPPORT} wrote:\n> Soon.\n>> Earlier.\n"
 

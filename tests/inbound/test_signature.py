@@ -49,6 +49,8 @@ def test_double_dash_followed_by_a_long_text_is_not_a_signature() -> None:
         "Sent from Yahoo Mail for iPhone",
         "Get Outlook for iOS<https://aka.ms/o0ukef>",
         "Download Outlook for Android<https://aka.ms/ghei36>",
+        "Получить Outlook для iOS<https://aka.ms/o0ukef>",
+        "Скачайте Outlook для Android",
     ],
 )
 def test_mobile_footer_is_removed_as_signature(footer: str) -> None:
