@@ -4,7 +4,8 @@ every action an operator takes in them, the keys, the phone layout."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -319,6 +320,34 @@ def test_the_card_refuses_a_bad_email_beside_it_then_saves_a_good_one(desk: Desk
             "Prefers Saturdays.",
         )
         assert anna.properties == {"city": "Казань", "company": "Рога и копыта", "plan": "Pro"}
+
+
+def saved_contact(desk: DeskSite, done: Callable[[Contact], bool], timeout: float = 10) -> Contact:
+    """Anna's card as stored once `done` holds, or after `timeout` (a save sent as the page went lands a
+    moment later)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with Session(desk.engine) as session:
+            anna = session.get(Contact, desk.seeded.anna)
+            assert anna is not None
+        if done(anna) or time.monotonic() > deadline:
+            return anna
+        time.sleep(0.1)
+
+
+def test_an_edit_on_the_card_survives_leaving_the_page_at_once(desk: DeskSite, page: Page) -> None:
+    log_in(page, desk, f"/inbox/{desk.seeded.order}")
+    page.fill("#card-notes", "Звонить после шести.")
+    page.click("#contact-page-link")  # the blur saves it, and the page goes at the same moment
+    expect(page).to_have_url(f"{desk.url}/inbox/contacts/{desk.seeded.anna}")
+    notes = "Звонить после шести."
+    assert saved_contact(desk, lambda anna: anna.notes == notes).notes == notes
+
+    page.goto(f"{desk.url}/inbox/{desk.seeded.order}")
+    phone = "+7 900 111-22-33"
+    page.fill("#card-phone", phone)
+    page.goto(f"{desk.url}/inbox")  # still in the field: no change event, the page saves it as it goes
+    assert saved_contact(desk, lambda anna: anna.phone == phone).phone == phone
 
 
 def test_the_list_loads_more_as_it_scrolls(desk: DeskSite, page: Page) -> None:

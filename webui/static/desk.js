@@ -189,12 +189,16 @@
     $("emoji-button").addEventListener("click", function () { picker.hidden = !picker.hidden; });
   }
 
-  /* The person's card saves a changed field in place; a refused one keeps what was typed. */
+  /* The person's card saves a changed field in place; a refused one keeps what was typed. Saves are
+     keepalive requests, and a field still being typed in is saved as the page goes, so leaving the card
+     (a link, a reload, the properties form) right after an edit does not drop it. */
   document.querySelectorAll("form[data-card]").forEach(function (form) {
+    var typed = false;
     function save() {
+      typed = false;
       var data = new FormData(form);
       fetch(form.action, {
-        method: "POST", body: data, credentials: "same-origin",
+        method: "POST", body: data, credentials: "same-origin", keepalive: true,
         headers: { "Accept": "application/json", "X-CSRF-Token": csrf }
       }).then(function (response) {
         return response.json().then(function (body) { return { ok: response.ok, body: body }; });
@@ -215,7 +219,9 @@
     form.addEventListener("submit", function (event) { event.preventDefault(); save(); });
     form.querySelectorAll("input, textarea").forEach(function (field) {
       field.addEventListener("change", save);
+      field.addEventListener("input", function () { typed = true; });
     });
+    window.addEventListener("pagehide", function () { if (typed) { save(); } });
   });
 
   /* Keys. */
