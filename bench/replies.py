@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from inbound.clean import clean_reply
-from tests.support.reply_corpus import HELDOUT, Case, load_cases
+from tests.support.reply_corpus import HELDOUT_SETS, Case, load_cases
 
 REPEATS = 20
 
@@ -50,10 +50,11 @@ def main() -> None:
         print(f"  {group:<22} {good}/{total}")
     print(f"time per message: {elapsed / (REPEATS * len(cases)) * 1e6:.0f} µs")
     _print_failures(failures, args.show_failures)
-    heldout = load_cases(HELDOUT)
-    heldout_failures = [case for case in heldout if clean_reply(case.text, case.html).text != case.expected]
-    print(f"held-out set (never tuned on): {len(heldout) - len(heldout_failures)}/{len(heldout)} exact")
-    _print_failures(heldout_failures, args.show_failures)
+    for root in HELDOUT_SETS:
+        heldout = load_cases(root)
+        failures = [case for case in heldout if clean_reply(case.text, case.html).text != case.expected]
+        print(f"held-out {root.name} (never tuned on): {len(heldout) - len(failures)}/{len(heldout)} exact")
+        _print_failures(failures, args.show_failures)
 
 
 def _print_failures(failures: list[Case], show: bool) -> None:
