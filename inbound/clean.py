@@ -34,7 +34,7 @@ def clean_text_reply(text: str) -> CleanedReply:
     kept, removed_quotes = drop_quote_blocks(lines[:cut_at], attributions)
     kept, signature = split_signature(kept)
     kept, closing = split_closing(kept)
-    body = _strip_blank_edges(kept + lines[forward_at:])
+    body = _strip_blank_edges(kept + lines[forward_at:], verbatim_from=len(kept))  # a forward stays as sent
     if not body:
         return CleanedReply(text=text.strip(), quoted="", signature="")
     return CleanedReply(
@@ -44,13 +44,19 @@ def clean_text_reply(text: str) -> CleanedReply:
     )
 
 
-def _strip_blank_edges(lines: Sequence[str]) -> list[str]:
+def _strip_blank_edges(lines: Sequence[str], verbatim_from: int | None = None) -> list[str]:
+    """Without blank lines at either end, and without trailing spaces up to ``verbatim_from``."""
     start, end = 0, len(lines)
     while start < end and not lines[start].strip():
         start += 1
     while end > start and not lines[end - 1].strip():
         end -= 1
-    return [line.rstrip() for line in lines[start:end]]
+    keep_from = len(lines) if verbatim_from is None else verbatim_from
+    return [
+        line if index >= keep_from else line.rstrip()
+        for index, line in enumerate(lines)
+        if start <= index < end
+    ]
 
 
 def clean_reply(text: str, html: str | None) -> CleanedReply:

@@ -14,10 +14,11 @@ from collections.abc import Sequence
 SIG_DELIMITER = re.compile(r"^(--|—+)\s*$")
 # Footers that name the device or the mail app; the generic "Sent from …" form only counts as the last line.
 NAMED_FOOTER = re.compile(
-    r"^\s*((sent|отправлено)\s+(from|with|с|со|из)\s+.{0,30}"
+    r"^\s*((sent|отправлено)\s+(from|with|via|с|со|из)\s+.{0,30}"
     r"(iphone|ipad|android|samsung|galaxy|huawei|xiaomi|mail\.ru|яндекс|yandex|outlook|gmail|blackberry)"
-    r".{0,30}|(get|download|получите|получить|скачайте|скачать) outlook (for|для) (ios|android))"
-    r"(\s*<https?://[^\s<>]*>)?\s*$",  # Outlook mobile links its name
+    r".{0,50}|(get|download|получите|получить|скачайте|скачать) outlook (for|для) (ios|android))"
+    # Outlook mobile links its name: "<https://…>" in the text part, " [https://…]" from the HTML part
+    r"(\s*(<https?://[^\s<>]*>|\[https?://[^\s\]]*\]))?\s*$",
     re.IGNORECASE,
 )
 GENERIC_FOOTER = re.compile(r"^\s*(sent|отправлено)\s+(from|with|с|со|из)\s+\S.{0,40}$", re.IGNORECASE)

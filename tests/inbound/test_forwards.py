@@ -32,6 +32,17 @@ def test_forwarded_message_is_kept_in_full(marker: str) -> None:
     assert cleaned.quoted == ""
 
 
+def test_a_forward_keeps_its_lines_as_sent_while_the_text_above_loses_trailing_spaces() -> None:
+    message = (
+        "Посмотрите, пожалуйста.   \n\n"
+        "Начало переадресованного сообщения:\n\n> От: Банк  \n> \n> Платёж исполнен."
+    )
+
+    cleaned = clean_text_reply(message)
+
+    assert cleaned.text == message.replace("пожалуйста.   ", "пожалуйста.")
+
+
 def test_forward_inside_quoted_history_goes_with_the_history() -> None:
     message = (
         f"Thanks.\n\nOn Tue, Nov 22, 2026 at 10:15 AM {SUPPORT} wrote:\n"

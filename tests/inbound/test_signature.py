@@ -51,6 +51,8 @@ def test_double_dash_followed_by_a_long_text_is_not_a_signature() -> None:
         "Download Outlook for Android<https://aka.ms/ghei36>",
         "Получить Outlook для iOS<https://aka.ms/o0ukef>",
         "Скачайте Outlook для Android",
+        "Sent via the Samsung Galaxy S9, an AT&T 4G LTE smartphone",
+        "Get Outlook for iOS [https://aka.ms/o0ukef]",
     ],
 )
 def test_mobile_footer_is_removed_as_signature(footer: str) -> None:
