@@ -16,6 +16,7 @@ from bridge.mailer import Envelope, contact_label, message_view, send_templated
 from bridge.tokens import Party, Token
 from chatcore import events as ev
 from chatcore.contacts import can_email
+from chatcore.mail_reasons import MailReason, mail_reason_text, refusal_hint
 from chatcore.models import (
     AuthorKind,
     Contact,
@@ -240,14 +241,19 @@ def notify_visitor(session: Session, context: Context, job: Job) -> None:
 
 
 def tell_operator_of_refusal(
-    session: Session, context: Context, operator_id: int, conversation_id: int, reason: str
+    session: Session, context: Context, operator_id: int, conversation_id: int, reason: str | MailReason
 ) -> None:
-    """A mail to an operator's reply address was refused: the operator hears why, nothing else does."""
+    """A mail to an operator's reply address was refused: the operator hears why, nothing else does.
+    A `MailReason` is put into the operator's language; a str (a refused email command) is sent as is."""
     operator = session.get(Operator, operator_id)
     conversation = session.get(Conversation, conversation_id)
     if operator is None or conversation is None or not operator.active:
         return
     language = language_or_default(operator.language, context.settings.site.language)
+    if isinstance(reason, MailReason):
+        why, hint = mail_reason_text(reason, context.catalogs.get(language)), refusal_hint(reason.code)
+    else:  # email commands refused; those that need DKIM say so
+        why, hint = reason, "dkim" if "DKIM" in reason else "command"
     send_templated(
         session,
         context,
@@ -256,7 +262,7 @@ def tell_operator_of_refusal(
         envelope=Envelope(
             operator.name, operator.email, Token(Party.OPERATOR, conversation_id, operator_id), language
         ),
-        values={"conversation": conversation, "reason": reason},
+        values={"conversation": conversation, "reason": why, "hint": hint},
         message_ids=[],
         kind="operator_refused",
         auto_submitted="auto-generated",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import bindparam, or_, update
@@ -33,6 +34,7 @@ from bridge.steps.parse import parse
 from bridge.steps.react import react
 from bridge.steps.route import route_mail
 from bridge.steps.store import store
+from chatcore.mail_reasons import MailCode, MailReason, mail_reason
 from chatcore.models import SpoolItem, SpoolStatus, UTCDateTime
 
 log = logging.getLogger(__name__)
@@ -115,9 +117,9 @@ def _process(context: Context, pick: Callable[[Session], list[SpoolItem]]) -> li
             for spool_id in taken:
                 process_one(context, spool_id)
         elif taken and is_temporary(exc):
-            _defer_alone(context, taken[0], f"{type(exc).__name__}: {exc}")
+            _defer_alone(context, taken[0], Why(mail_reason(MailCode.TEMPORARY, error=_error(exc))))
         elif taken:
-            quarantine(context, taken[0], f"unexpected {type(exc).__name__}: {exc}")
+            quarantine(context, taken[0], _unexpected(exc))
     return taken
 
 
@@ -128,18 +130,18 @@ def _process_row(session: Session, context: Context, row: SpoolItem) -> None:
             _run_steps(session, context, row)
     except Quarantined as exc:
         session.expire_all()  # rows read before may hold values the savepoint took back
-        _quarantine_row(session, context, row, f"{exc.step}: {exc.reason}", exc.tell)
+        _quarantine_row(session, context, row, Why(exc.detail, exc.step), exc.tell)
     except Deferred as exc:
         session.expire_all()
-        _defer_row(session, context, row, f"{exc.step}: {exc.reason}")
+        _defer_row(session, context, row, Why(exc.detail, exc.step))
     except Exception as exc:
         session.expire_all()
         if is_temporary(exc):
             log.warning("spool item %s failed for now: %s", spool_id, exc)
-            _defer_row(session, context, row, f"{type(exc).__name__}: {exc}")
+            _defer_row(session, context, row, Why(mail_reason(MailCode.TEMPORARY, error=_error(exc))))
         else:  # a poison mail is set aside; the worker goes on
             log.exception("spool item %s failed", spool_id)
-            _quarantine_row(session, context, row, f"unexpected {type(exc).__name__}: {exc}")
+            _quarantine_row(session, context, row, _unexpected(exc))
 
 
 # Failures that may pass by themselves: the database went away or is locked, a disk is full or failing.
@@ -176,19 +178,39 @@ _MARK_PROCESSED = (
 )
 
 
-def quarantine(context: Context, spool_id: int, reason: str, tell: Rejected | None = None) -> None:
+@dataclass(frozen=True)
+class Why:
+    """Why an item is deferred or set aside, and the step that said so (None: the pipeline itself)."""
+
+    detail: MailReason
+    step: str | None = None
+
+    @property
+    def english(self) -> str:
+        return f"{self.step}: {self.detail.english}" if self.step else self.detail.english
+
+
+def _error(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:1000]
+
+
+def _unexpected(exc: Exception) -> Why:
+    return Why(mail_reason(MailCode.UNEXPECTED, error=_error(exc)))
+
+
+def quarantine(context: Context, spool_id: int, why: Why, tell: Rejected | None = None) -> None:
     with transaction(context.engine) as session:
         row = session.get(SpoolItem, spool_id)
         if row is not None:
-            _quarantine_row(session, context, row, reason, tell)
+            _quarantine_row(session, context, row, why, tell)
 
 
-def _defer_alone(context: Context, spool_id: int, reason: str) -> None:
+def _defer_alone(context: Context, spool_id: int, why: Why) -> None:
     try:
         with transaction(context.engine) as session:
             row = session.get(SpoolItem, spool_id)
             if row is not None and row.status == SpoolStatus.PENDING:
-                _defer_row(session, context, row, reason)
+                _defer_row(session, context, row, why)
     except Exception as exc:
         if not is_temporary(exc):
             raise
@@ -196,37 +218,37 @@ def _defer_alone(context: Context, spool_id: int, reason: str) -> None:
         log.exception("spool item %s stays pending", spool_id)
 
 
-def _defer_row(session: Session, context: Context, row: SpoolItem, reason: str) -> None:
+def _defer_row(session: Session, context: Context, row: SpoolItem, why: Why) -> None:
     """Keep the item pending, due again after a backoff; quarantine it once RETRY_FOR has passed."""
     now = context.clock.now()
     since = row.deferred_since or now
     if now - since >= RETRY_FOR:
-        _quarantine_row(session, context, row, f"{reason} (still failing after {_hours(now - since)})")
+        hours = f"{(now - since).total_seconds() / 3600:.0f}"
+        still = mail_reason(MailCode.STILL_FAILING, reason=why.detail.to_json(), hours=hours)
+        _quarantine_row(session, context, row, Why(still, why.step))
         return
     row.attempts += 1
     row.deferred_since = since
     row.next_attempt_at = now + min(FIRST_RETRY * 2 ** (row.attempts - 1), LAST_RETRY)
-    row.reason = f"deferred: {reason}"[:2000]
+    row.reason = f"deferred: {why.english}"[:2000]
+    row.reason_detail = why.detail.to_json()
     session.add(row)
-    log.warning("spool item %s deferred until %s: %s", row.id, row.next_attempt_at, reason)
-
-
-def _hours(span: timedelta) -> str:
-    return f"{span.total_seconds() / 3600:.0f} h"
+    log.warning("spool item %s deferred until %s: %s", row.id, row.next_attempt_at, why.english)
 
 
 def _quarantine_row(
-    session: Session, context: Context, row: SpoolItem, reason: str, tell: Rejected | None = None
+    session: Session, context: Context, row: SpoolItem, why: Why, tell: Rejected | None = None
 ) -> None:
     # a retry tells nobody again, and imported history tells nobody at all
     may_tell = row.processed_at is None and not is_imported(row.source_key)
     row.status = SpoolStatus.QUARANTINED
-    row.reason = reason[:2000]
+    row.reason = why.english[:2000]
+    row.reason_detail = why.detail.to_json()
     row.deferred_since = row.next_attempt_at = None  # a retry starts a fresh deadline
     row.processed_at = context.clock.now()
     session.add(row)
     if may_tell and tell is not None and tell.notify_operator_id and tell.conversation_id:
         notifications.tell_operator_of_refusal(
-            session, context, tell.notify_operator_id, tell.conversation_id, tell.reason
+            session, context, tell.notify_operator_id, tell.conversation_id, tell.detail
         )
-    log.warning("spool item %s quarantined: %s", row.id, reason)
+    log.warning("spool item %s quarantined: %s", row.id, why.english)

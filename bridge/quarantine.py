@@ -34,7 +34,7 @@ def retry(context: Context, spool_id: int) -> SpoolItem | None:
         row = quarantined_one(session, spool_id)
         if row is None:
             return None
-        row.status, row.reason = SpoolStatus.PENDING, ""
+        row.status, row.reason, row.reason_detail = SpoolStatus.PENDING, "", None
         session.add(row)
     process_one(context, spool_id)
     with read_session(context.engine) as session:

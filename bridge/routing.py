@@ -14,9 +14,10 @@ from sqlmodel import Session, col, select
 from bridge.thread_join import serialize_sender, thread_ids
 from bridge.tokens import Party, Token, TokenCodec
 from chatcore.identity import is_verified
+from chatcore.mail_reasons import MailCode, MailReason, mail_reason
 from chatcore.merge import resolve
 from chatcore.models import Contact, Conversation, MessageId, Operator, ThreadReference
-from inbound.dkim_check import DnsFunc, check_dkim
+from inbound.dkim_check import DkimVerdict, DnsFunc, check_dkim
 from inbound.parse import ParsedMail
 
 
@@ -31,10 +32,11 @@ class Rejected(Exception):
     """The mail must not be posted; it is quarantined with this reason."""
 
     def __init__(
-        self, reason: str, notify_operator_id: int | None = None, conversation_id: int | None = None
+        self, detail: MailReason, notify_operator_id: int | None = None, conversation_id: int | None = None
     ) -> None:
-        super().__init__(reason)
-        self.reason = reason
+        super().__init__(detail.english)
+        self.detail = detail
+        self.reason = detail.english
         self.notify_operator_id = notify_operator_id
         self.conversation_id = conversation_id
 
@@ -42,9 +44,10 @@ class Rejected(Exception):
 class TryLater(Exception):
     """The mail cannot be placed now for a reason that may pass (a DNS timeout); it is tried again."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, detail: MailReason) -> None:
+        super().__init__(detail.english)
+        self.detail = detail
+        self.reason = detail.english
 
 
 @dataclass(frozen=True)
@@ -89,10 +92,7 @@ def route(
         return _by_token(session, token, mail, proof, via="reply address")
     unverified = codec.unverified_reply_address(recipients, mail_address)
     if unverified is not None:
-        raise Rejected(
-            f"the reply address {unverified} carries a token that does not verify "
-            "(altered, or signed with a key that is no longer accepted)"
-        )
+        raise Rejected(mail_reason(MailCode.TOKEN_UNVERIFIED, address=unverified))
     token = codec.from_message_ids([*mail.in_reply_to, *reversed(mail.references)])
     if token is not None:
         return _by_token(session, token, mail, proof, via="Message-ID")
@@ -107,15 +107,16 @@ def _by_token(
 ) -> Route:
     conversation = session.get(Conversation, resolve(session, token.conversation_id))
     if conversation is None:
-        raise Rejected(f"the token names conversation {token.conversation_id}, which does not exist")
+        raise Rejected(mail_reason(MailCode.NO_CONVERSATION, conversation=token.conversation_id))
     if token.party is Party.OPERATOR:
         operator = session.get(Operator, token.party_id)
         if operator is None or not operator.active:
-            raise Rejected(f"the token names operator {token.party_id}, who is not an active operator")
+            raise Rejected(mail_reason(MailCode.INACTIVE_OPERATOR, operator=token.party_id))
         if not operator.owns_address(mail.from_address):
             raise Rejected(
-                f"sent to {operator.email}'s reply address from {mail.from_address or 'no sender'}, "
-                "which is not that operator's address",
+                mail_reason(
+                    MailCode.NOT_OPERATORS_ADDRESS, operator=operator.email, sender=mail.from_address
+                ),
                 notify_operator_id=operator.id,
                 conversation_id=conversation.id,
             )
@@ -134,16 +135,14 @@ def _require_fresh(
     if proof.now is None or proof.max_age is None:
         return
     issued = token.issued_on()
-    days = proof.max_age.days
     if issued is None:
-        why = "this reply address is from before reply addresses expired"
+        why = mail_reason(MailCode.ADDRESS_PREDATES_EXPIRY)
     elif proof.now.date() - issued <= proof.max_age:
         return
     else:
-        why = f"this reply address was issued on {issued.isoformat()} and expired after {days} days"
+        why = mail_reason(MailCode.ADDRESS_EXPIRED, issued=issued.isoformat(), days=proof.max_age.days)
     raise Rejected(
-        f"{why}; reply to the latest email about this conversation (its reply address is current), "
-        "or answer in the inbox",
+        why,
         notify_operator_id=operator_id,
         conversation_id=conversation_id,
     )
@@ -155,9 +154,14 @@ def _require_dkim(
     sender_domain = mail.from_address.rpartition("@")[2]
     verdict = check_dkim(proof.raw, sender_domain, proof.dnsfunc)
     if verdict.temporary:
-        raise TryLater(verdict.reason)
+        raise TryLater(_dkim_detail(verdict))
     if not verdict.passed:
-        raise Rejected(verdict.reason, notify_operator_id=operator_id, conversation_id=conversation_id)
+        raise Rejected(_dkim_detail(verdict), notify_operator_id=operator_id, conversation_id=conversation_id)
+
+
+def _dkim_detail(verdict: DkimVerdict) -> MailReason:
+    assert verdict.detail is not None, "a verdict that did not pass says why"
+    return verdict.detail
 
 
 def _as_visitor(session: Session, conversation: Conversation, mail: ParsedMail, via: str) -> Route:

@@ -9,10 +9,12 @@ from datetime import datetime, timedelta
 from email import policy
 from email.message import Message as Message_
 from email.parser import BytesParser
+from gettext import NullTranslations
 
 from sqlalchemy import ColumnElement, and_, func, or_
 from sqlmodel import Session, col, select
 
+from chatcore.mail_reasons import MailReason, mail_reason_text
 from chatcore.models import Message, Operator, OutboxMail, OutboxStatus, SpoolItem, SpoolStatus
 
 ADMIN = "admin"
@@ -34,9 +36,13 @@ class QuarantinedMail:
     received_at: datetime
     sender: str
     subject: str
-    reason: str
+    reason: str  # the English sentence as stored
     source_key: str
     size: int
+    detail: MailReason | None = None  # the same as a code, for the reader's language (None: stored before)
+
+    def reason_in(self, t: NullTranslations) -> str:
+        return mail_reason_text(self.detail, t) if self.detail else self.reason
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,7 @@ def summary(row: SpoolItem) -> QuarantinedMail:
         reason=row.reason,
         source_key=row.source_key,
         size=len(row.raw),
+        detail=MailReason.from_json(row.reason_detail),
     )
 
 

@@ -274,7 +274,9 @@ class SpoolItem(SQLModel, table=True):
     envelope_from: str | None = None
     envelope_to: list[str] = _json(list)
     status: str = SpoolStatus.PENDING
-    reason: str = ""
+    reason: str = ""  # in English, for logs and the command line
+    # the same as a code with arguments (chatcore.mail_reasons), put into words in the reader's language
+    reason_detail: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     attempts: int = 0
     claimed_until: datetime | None = _when(nullable=True)
     received_at: datetime = _when()

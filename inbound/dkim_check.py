@@ -17,6 +17,8 @@ import dns.exception
 import dns.rdatatype
 import dns.resolver
 
+from chatcore.mail_reasons import MailCode, MailReason, mail_reason
+
 DnsFunc = Callable[..., bytes | None]
 DomainProbe = Callable[[str], bool]  # does this domain publish DKIM keys?
 # Names that can never publish keys (RFC 2606, RFC 6761): no DNS question is asked for them.
@@ -39,8 +41,12 @@ class DnsTemporaryError(Exception):
 @dataclass(frozen=True)
 class DkimVerdict:
     passed: bool
-    reason: str = ""  # why it did not pass, naming the domain
+    detail: MailReason | None = None  # why it did not pass, naming the domain
     temporary: bool = False  # not verified because a key lookup failed for now (temperror)
+
+    @property
+    def reason(self) -> str:
+        return self.detail.english if self.detail else ""
 
 
 def check_dkim(raw: bytes, sender_domain: str, dnsfunc: DnsFunc | None = None) -> DkimVerdict:
@@ -51,10 +57,10 @@ def check_dkim(raw: bytes, sender_domain: str, dnsfunc: DnsFunc | None = None) -
     try:
         verifier = dkim.DKIM(raw)
     except Exception:  # dkimpy raises many kinds on malformed mail; unreadable means unverified
-        return DkimVerdict(False, f"DKIM signature invalid for {named} (unreadable mail)")
+        return DkimVerdict(False, mail_reason(MailCode.DKIM_UNREADABLE, domain=named))
     count = sum(1 for name, _ in verifier.headers if name.lower() == b"dkim-signature")
     if count == 0:
-        return DkimVerdict(False, f"DKIM signature missing for {named}")
+        return DkimVerdict(False, mail_reason(MailCode.DKIM_MISSING, domain=named))
     seen: list[str] = []
     for index in range(count):
         signer_domain, verified = _verify_one(verifier, index, lookup)
@@ -63,8 +69,9 @@ def check_dkim(raw: bytes, sender_domain: str, dnsfunc: DnsFunc | None = None) -
         seen.append(f"d={signer_domain or '?'} {'verifies' if verified else 'does not verify'}")
     if lookup.failures:
         failed = "; ".join(lookup.failures)
-        return DkimVerdict(False, f"DKIM key lookup failed for now for {named} ({failed})", temporary=True)
-    return DkimVerdict(False, f"DKIM signature invalid for {named} ({'; '.join(seen)})")
+        lookup_failed = mail_reason(MailCode.DKIM_LOOKUP_FAILED, domain=named, error=failed)
+        return DkimVerdict(False, lookup_failed, temporary=True)
+    return DkimVerdict(False, mail_reason(MailCode.DKIM_INVALID, domain=named, error="; ".join(seen)))
 
 
 class _Lookup:

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from email.message import Message
 
+from chatcore.mail_reasons import MailCode, MailReason, mail_reason
 from inbound.mime_parts import children
 
 
@@ -19,11 +20,12 @@ class ParseLimits:
 
 
 class MailRejected(Exception):
-    """The mail cannot be accepted; `reason` is a sentence fit for a quarantine list."""
+    """The mail cannot be accepted; `detail` says why as a code, `reason` as an English sentence."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, detail: MailReason) -> None:
+        super().__init__(detail.english)
+        self.detail = detail
+        self.reason = detail.english
 
 
 _STRUCTURE_LINE = re.compile(rb"^(?:content-type:[^\n]*(?:\n[ \t][^\n]*)*|--[^\n]*)", re.I | re.M)
@@ -32,25 +34,21 @@ _HEADER_END = re.compile(rb"\r?\n\r?\n")
 
 
 def _reject_parts(limits: ParseLimits) -> MailRejected:
-    return MailRejected(f"The mail has more than {limits.max_parts} MIME parts (limit max_parts).")
+    return MailRejected(mail_reason(MailCode.TOO_MANY_PARTS, limit=limits.max_parts))
 
 
 def reject_depth(limits: ParseLimits) -> MailRejected:
-    return MailRejected(
-        f"The MIME structure is nested deeper than {limits.max_depth} levels (limit max_depth)."
-    )
+    return MailRejected(mail_reason(MailCode.TOO_DEEP, limit=limits.max_depth))
 
 
 def _reject_headers(limits: ParseLimits) -> MailRejected:
-    return MailRejected(f"A header block has more than {limits.max_headers} headers (limit max_headers).")
+    return MailRejected(mail_reason(MailCode.TOO_MANY_HEADERS, limit=limits.max_headers))
 
 
 def prescan(raw: bytes, limits: ParseLimits) -> None:
     """Cheap look at the raw bytes so hostile nesting never reaches the (recursive) stdlib parser."""
     if len(raw) > limits.max_size:
-        raise MailRejected(
-            f"The mail is {len(raw)} bytes, more than the limit of {limits.max_size} bytes (limit max_size)."
-        )
+        raise MailRejected(mail_reason(MailCode.TOO_LARGE, size=len(raw), limit=limits.max_size))
     head = _HEADER_END.split(raw, maxsplit=1)[0]
     if sum(1 for line in head.splitlines() if line[:1] not in (b" ", b"\t")) > limits.max_headers:
         raise _reject_headers(limits)

@@ -15,6 +15,7 @@ from email import policy
 from email.parser import BytesParser
 from email.policy import Policy
 
+from chatcore.mail_reasons import MailCode, mail_reason
 from inbound.header_fields import addresses, message_ids, parse_date, unique
 from inbound.headers import HeaderDecoder, default_policy
 from inbound.limits import MailRejected, ParseLimits, check_tree, prescan, reject_depth
@@ -63,8 +64,8 @@ def parse_mail(raw: bytes, limits: ParseLimits | None = None) -> ParsedMail:
     except RecursionError as error:
         raise reject_depth(limits) from error
     except Exception as error:  # bad input goes to quarantine with a reason, never crashes the worker
-        reason = f"The parser failed on this mail: {type(error).__name__}: {error}"
-        raise MailRejected(reason[:300]) from error
+        found = f"{type(error).__name__}: {error}"[:250]
+        raise MailRejected(mail_reason(MailCode.UNPARSABLE, error=found)) from error
 
 
 def _parse_guarded(raw: bytes, limits: ParseLimits) -> ParsedMail:

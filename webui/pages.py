@@ -53,6 +53,7 @@ def render(request: Request, name: str, context: dict[str, Any], status_code: in
             "ngettext": translations.ngettext,
             "pgettext": translations.pgettext,
             "verdict_line": partial(reason_text, t=translations),
+            "translations": translations,
         }
     )
     return HTMLResponse(html, status_code=status_code)

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from bridge.context import Context
 from bridge.routing import Rejected, Route
 from chatcore import events as ev
+from chatcore.mail_reasons import MailReason
 from inbound.classify import Classification, MailKind
 from inbound.clean import CleanedReply
 from inbound.parse import ParsedMail
@@ -43,17 +44,17 @@ class Step:
 class Deferred(Exception):
     """The item is tried again later: the reason may pass."""
 
-    def __init__(self, step: str, reason: str) -> None:
-        super().__init__(f"{step}: {reason}")
+    def __init__(self, step: str, detail: MailReason) -> None:
+        super().__init__(f"{step}: {detail.english}")
         self.step = step
-        self.reason = reason
+        self.detail = detail
 
 
 class Quarantined(Exception):
-    def __init__(self, step: str, reason: str, tell: Rejected | None = None) -> None:
-        super().__init__(f"{step}: {reason}")
+    def __init__(self, step: str, detail: MailReason, tell: Rejected | None = None) -> None:
+        super().__init__(f"{step}: {detail.english}")
         self.step = step
-        self.reason = reason
+        self.detail = detail
         self.tell = tell  # when set, the operator whose address was used hears of it
 
 

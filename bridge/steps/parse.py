@@ -17,4 +17,4 @@ def parse(item: Item, session: Session, context: Context) -> Item:
         limits = ParseLimits(max_size=context.settings.inbound.smtp.max_message_size)
         return replace(item, mail=parse_mail(item.raw, limits))
     except MailRejected as exc:
-        raise Quarantined("parse", exc.reason) from exc
+        raise Quarantined("parse", exc.detail) from exc

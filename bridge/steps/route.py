@@ -33,7 +33,7 @@ def route_mail(item: Item, session: Session, context: Context) -> Item:
             proof,
         )
     except Rejected as exc:
-        raise Quarantined("route", exc.reason, tell=exc) from exc
+        raise Quarantined("route", exc.detail, tell=exc) from exc
     except TryLater as exc:
-        raise Deferred("route", exc.reason) from exc
+        raise Deferred("route", exc.detail) from exc
     return replace(item, route=found)

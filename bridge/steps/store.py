@@ -19,6 +19,7 @@ from bridge.thread_join import join_into, remember_references
 from chatcore import events as ev
 from chatcore.files import NewAttachment
 from chatcore.identity import verified_contact
+from chatcore.mail_reasons import MailCode, mail_reason
 from chatcore.models import Contact, Conversation, Operator, Source
 from chatcore.services import Desk, NewMessage
 from chatcore.sizes import MAX_STORED_HTML, MAX_STORED_TEXT, shortened
@@ -58,7 +59,7 @@ def _store_message(item: Item, session: Session, context: Context, found: Route)
     text = (item.cleaned.text if item.cleaned else mail.text).strip()
     text = text or ("" if mail.attachments else mail.subject.strip())
     if not (text or mail.html or mail.attachments):
-        raise Quarantined("store", "the mail has no text, subject or attachment to show")
+        raise Quarantined("store", mail_reason(MailCode.NOTHING_TO_SHOW))
     new = NewMessage(
         text=shortened(text, MAX_STORED_TEXT, _truncated_marker(context)),
         source=Source.EMAIL,

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from bridge.app import build_context
 from bridge.context import Context
 from bridge.delivery import deliver_due
-from chatcore.models import OutboxMail
+from chatcore.models import Operator, OutboxMail
 from chatcore.services import Desk
 from outbound.dkim import DkimSigner
 from outbound.transport import MaildirTransport
@@ -134,6 +134,25 @@ def test_an_unsigned_operator_reply_is_quarantined_and_the_operator_told(strict:
     assert refusal.recipient == "olga@example.com"
     assert refusal.conversation_id == scene.conversation_id
     assert b"DKIM signature missing for example.com" in refusal.raw.replace(b"=\r\n", b"")
+
+
+def test_a_russian_operator_hears_the_refusal_in_russian(strict: Context) -> None:
+    scene = add_scene(strict)
+    with Session(strict.engine) as session:
+        olga = session.get(Operator, scene.operator_id)
+        assert olga is not None
+        olga.language = "ru"
+        session.add(olga)
+        session.commit()
+    deliver(strict, reply(strict, scene), "k1")
+
+    [refusal] = refusals(strict)
+    body = message_from_bytes(refusal.raw, policy=policy.default).get_body(("plain",))
+    assert body is not None
+    text = body.get_content()
+    assert "У письма нет подписи DKIM для example.com." in text
+    assert "должен ставить на письма подпись DKIM" in text, "the hint for a DKIM refusal"
+    assert "DKIM signature missing" in spool(strict, "k1").reason, "the stored sentence stays English"
 
 
 def test_a_reply_signed_for_another_domain_is_quarantined(strict: Context, keys: Keys) -> None:

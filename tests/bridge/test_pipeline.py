@@ -15,6 +15,7 @@ from bridge.inbound_store import store_raw
 from bridge.pipeline import process_pending
 from bridge.steps import parse as parse_step
 from bridge.tokens import Party, Token
+from chatcore.mail_reasons import MailCode, mail_reason
 from chatcore.models import Conversation
 from chatcore.services import Desk
 from inbound.limits import MailRejected, ParseLimits
@@ -39,7 +40,7 @@ def test_a_rejected_mail_is_quarantined_and_the_worker_goes_on(
 ) -> None:
     def picky_parser(raw: bytes, limits: ParseLimits | None = None) -> ParsedMail:
         if b"X-Poison" in raw:
-            raise MailRejected("too many MIME parts")
+            raise MailRejected(mail_reason(MailCode.TOO_MANY_PARTS, limit=3))
         if b"X-Crash" in raw:
             raise RuntimeError("parser bug")
         return parse_mail(raw, limits)
@@ -52,7 +53,9 @@ def test_a_rejected_mail_is_quarantined_and_the_worker_goes_on(
 
     assert [m.text for m in messages(context)] == ["I am fine"]
     bad, crash = spool(context, "bad"), spool(context, "crash")
-    assert (bad.status, bad.reason) == ("quarantined", "parse: too many MIME parts")
+    expected = "parse: The mail has more than 3 MIME parts (limit max_parts)."
+    assert (bad.status, bad.reason) == ("quarantined", expected)
+    assert bad.reason_detail == {"code": "too_many_parts", "args": {"limit": 3}}
     assert crash.status == "quarantined"
     assert "parser bug" in crash.reason
     assert b"X-Poison: 1" in bad.raw  # the raw bytes are kept for a later retry

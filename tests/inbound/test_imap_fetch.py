@@ -233,7 +233,7 @@ def test_idle_over_tls_delivers_and_survives_a_server_crash() -> None:
         with running(ImapFetcher(account, sink, MemoryCursors())):
             time.sleep(0.3)
             server.append("support", "INBOX", message("TLS IDLE"))
-            assert wait_until(lambda: len(sink.puts) == 1, timeout=5)
+            assert wait_until(lambda: len(sink.puts) == 1, timeout=15)
             server.restart(graceful=False)
             server.append("support", "INBOX", message("TLS after crash"))
             assert wait_until(lambda: len(sink.puts) == 2, timeout=25)
@@ -340,11 +340,11 @@ def test_idle_delivers_new_mail_while_run_is_waiting(dovecot: Dovecot, support: 
     # A poll interval of an hour: only IDLE can bring the second mail in time.
     fetcher = ImapFetcher(account_for(dovecot, support, poll_interval=3600.0), sink, MemoryCursors())
     with running(fetcher):
-        assert wait_until(lambda: len(sink.puts) == 1, timeout=5)
+        assert wait_until(lambda: len(sink.puts) == 1, timeout=15)
         time.sleep(0.3)  # let run() enter IDLE
         appended = time.monotonic()
         dovecot.append(support, "INBOX", message("Arrives during IDLE"))
-        assert wait_until(lambda: len(sink.puts) == 2, timeout=5)
+        assert wait_until(lambda: len(sink.puts) == 2, timeout=15)
         latency = time.monotonic() - appended
     print(f"\nIDLE delivery latency (IMAP APPEND done -> sink.put): {latency * 1000:.0f} ms")
 
@@ -355,7 +355,7 @@ def test_idle_renewal_keeps_delivering(dovecot: Dovecot, support: str) -> None:
     with running(ImapFetcher(account, sink, MemoryCursors())):
         time.sleep(1.0)  # several IDLE / DONE / IDLE rounds
         dovecot.append(support, "INBOX", message("After renewals"))
-        assert wait_until(lambda: len(sink.puts) == 1, timeout=5)
+        assert wait_until(lambda: len(sink.puts) == 1, timeout=15)
 
 
 @pytest.mark.parametrize("graceful", [True, False], ids=["server-restart", "server-crash"])
@@ -366,7 +366,7 @@ def test_run_reconnects_after_the_server_drops_the_connection_during_idle(
     sink = MemorySink()
     fetcher = ImapFetcher(account_for(dovecot, support, poll_interval=3600.0), sink, MemoryCursors())
     with running(fetcher):
-        assert wait_until(lambda: len(sink.puts) == 1, timeout=5)
+        assert wait_until(lambda: len(sink.puts) == 1, timeout=15)
         time.sleep(0.3)
         dovecot.restart(graceful=graceful)
         dovecot.append(support, "INBOX", message("After the restart"))
@@ -380,7 +380,7 @@ def test_polling_works_with_idle_switched_off(dovecot: Dovecot, support: str) ->
     with running(fetcher):
         time.sleep(0.2)
         dovecot.append(support, "INBOX", message("Found by polling"))
-        assert wait_until(lambda: len(sink.puts) == 1, timeout=3)
+        assert wait_until(lambda: len(sink.puts) == 1, timeout=10)
 
 
 def test_a_server_without_idle_or_move_is_polled_and_copy_expunge_is_used() -> None:
@@ -391,8 +391,8 @@ def test_a_server_without_idle_or_move_is_polled_and_copy_expunge_is_used() -> N
         with running(ImapFetcher(account, sink, MemoryCursors())):
             time.sleep(0.2)
             server.append("support", "INBOX", message("Old server"))
-            assert wait_until(lambda: len(sink.puts) == 1, timeout=3)
-            assert wait_until(lambda: uids_in(server, "support", "INBOX") == [], timeout=2)
+            assert wait_until(lambda: len(sink.puts) == 1, timeout=10)
+            assert wait_until(lambda: uids_in(server, "support", "INBOX") == [], timeout=10)
         assert len(uids_in(server, "support", "Processed")) == 1
 
 

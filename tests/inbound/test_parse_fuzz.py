@@ -41,28 +41,28 @@ def assert_parsed_or_rejected(raw: bytes) -> None:
     classify(mail, None, own_addresses=frozenset({"support@example.com"}), own_origin="origin")
 
 
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(240)  # 300 examples take ~20 s alone, several times that on a loaded CI machine
 @SETTINGS
 @given(truncated(entity(depth=4)))
 def test_random_mime_trees_parse_or_reject(raw: bytes) -> None:
     assert_parsed_or_rejected(raw)
 
 
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(240)  # 300 examples take ~20 s alone, several times that on a loaded CI machine
 @SETTINGS
 @given(mutated_fixture())
 def test_mutated_real_mail_parses_or_rejects(raw: bytes) -> None:
     assert_parsed_or_rejected(raw)
 
 
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(240)  # 300 examples take ~20 s alone, several times that on a loaded CI machine
 @settings(max_examples=100, deadline=None)
 @given(st.lists(header_line(), max_size=30), st.binary(max_size=300))
 def test_header_soup_with_random_body(lines: list[bytes], body: bytes) -> None:
     assert_parsed_or_rejected(b"\r\n".join(lines) + b"\r\n\r\n" + body)
 
 
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(240)  # 300 examples take ~20 s alone, several times that on a loaded CI machine
 @settings(max_examples=30, deadline=None)
 @given(st.integers(0, 3000))
 def test_any_nesting_depth_parses_or_rejects(levels: int) -> None:

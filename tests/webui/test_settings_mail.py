@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from bridge.context import Context
-from chatcore.models import Conversation, OutboxMail, SpoolItem
+from chatcore.models import Conversation, Operator, OutboxMail, SpoolItem
 from tests.support.factories import add_operator
 from tests.webui.conftest import csrf_from
 from tests.webui.mail_seed import SeededMail, hold, mail, seed_mail
@@ -155,6 +155,7 @@ def test_retry_lands_the_mail_and_retry_now_makes_a_failure_due(
     still = client.post(f"/api/v1/admin/quarantine/{empty}/retry", headers={"X-CSRF-Token": csrf})
     assert still.json()["status"] == "quarantined"
     assert "no text, subject" in still.json()["reason"]
+    assert (still.json()["reason_code"], still.json()["reason_args"]) == ("nothing_to_show", {})
     again = client.post(f"/settings/mail/quarantine/{empty}/retry", data={"csrf": csrf})
     assert again.headers["location"] == "/settings/mail?done=still"
 
@@ -210,3 +211,27 @@ def test_no_counts_on_the_header_when_nothing_needs_a_look(
     page = client.get("/settings/mail").text
     assert "Nothing is in quarantine." in page
     assert "Every outgoing mail has been delivered." in page
+
+
+def test_a_reason_reads_in_the_admins_language_and_one_stored_before_codes_as_it_was(
+    client: TestClient, seeded: SeededMail, context: Context
+) -> None:
+    with Session(context.engine) as session:
+        ada = session.exec(select(Operator).where(Operator.email == "ada@example.com")).one()
+        ada.language = "ru"
+        session.add(ada)
+        session.commit()
+    csrf = sign_in(client, "ada@example.com")
+    with Session(context.engine) as session:
+        empty = hold(
+            session, mail("x@example.org", "support@example.com", "", ""), "store: empty", context.clock.now()
+        )
+        session.commit()
+    client.post(f"/api/v1/admin/quarantine/{empty}/retry", headers={"X-CSRF-Token": csrf})  # now with a code
+
+    page = client.get("/settings/mail").text
+    assert "В письме нет ни текста, ни темы, ни вложений: показывать нечего." in page
+    assert "which is not that operator&#39;s address" in page, "a row from before codes keeps its sentence"
+    assert "показывать нечего" in client.get(f"/settings/mail/quarantine/{empty}").text
+    items = client.get("/api/v1/admin/quarantine").json()["items"]
+    assert {item["reason_code"] for item in items} == {"nothing_to_show", None}

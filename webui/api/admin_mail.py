@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chatcore import mail_review
+from chatcore.mail_reasons import MailReason
 from chatcore.models import OutboxStatus, SpoolStatus
 from webui.api.auth import require_admin
 from webui.api.endpoint import ApiCall
@@ -34,7 +35,16 @@ def quarantined_json(mail: mail_review.QuarantinedMail) -> dict[str, Any]:
         "sender": mail.sender,
         "subject": mail.subject,
         "reason": mail.reason,
+        **reason_code(mail.detail),
         "size": mail.size,
+    }
+
+
+def reason_code(detail: MailReason | None) -> dict[str, Any]:
+    """The reason as a code with its arguments (chatcore.mail_reasons), for a client in any language."""
+    return {
+        "reason_code": detail.code.value if detail else None,
+        "reason_args": dict(detail.args) if detail else {},
     }
 
 
@@ -69,7 +79,14 @@ def retry_quarantined(call: ApiCall) -> dict[str, Any]:
     conversation_id = None
     if row.status != SpoolStatus.QUARANTINED:
         conversation_id = mail_review.landed_in(call.session, spool_id)
-    return {"id": spool_id, "status": row.status, "reason": row.reason, "conversation_id": conversation_id}
+    detail = MailReason.from_json(row.reason_detail)
+    return {
+        "id": spool_id,
+        "status": row.status,
+        "reason": row.reason,
+        **reason_code(detail),
+        "conversation_id": conversation_id,
+    }
 
 
 def list_outbox(call: ApiCall) -> dict[str, Any]:

@@ -35,4 +35,6 @@ def test_a_mail_over_the_configured_size_is_quarantined_naming_the_limit(
     with Session(engine) as session, pytest.raises(Quarantined) as caught:
         parse(item_of(mail("anna@example.org", text="x" * 2000)), session, context)
     assert caught.value.step == "parse"
-    assert "limit max_size" in caught.value.reason
+    assert caught.value.detail.code == "too_large"
+    assert caught.value.detail.args["limit"] == 1024
+    assert "limit max_size" in caught.value.detail.english
