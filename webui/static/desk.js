@@ -189,12 +189,14 @@
     $("emoji-button").addEventListener("click", function () { picker.hidden = !picker.hidden; });
   }
 
-  /* The person's card saves a changed field in place; a refused one keeps what was typed. Saves are
-     keepalive requests, and a field still being typed in is saved as the page goes, so leaving the card
-     (a link, a reload, the properties form) right after an edit does not drop it. */
+  /* The person's card saves a changed field in place; a refused one keeps what was typed. It saves when
+     a field is left, and a moment after typing stops, as keepalive requests; what is still unsaved as the
+     page goes is sent as a beacon. Leaving the card right after an edit does not drop it. */
+  var TYPING_PAUSE_MS = 800;
   document.querySelectorAll("form[data-card]").forEach(function (form) {
-    var typed = false;
+    var typed = false, pause = null;
     function save() {
+      clearTimeout(pause);
       typed = false;
       var data = new FormData(form);
       fetch(form.action, {
@@ -219,9 +221,23 @@
     form.addEventListener("submit", function (event) { event.preventDefault(); save(); });
     form.querySelectorAll("input, textarea").forEach(function (field) {
       field.addEventListener("change", save);
-      field.addEventListener("input", function () { typed = true; });
+      field.addEventListener("input", function () {
+        typed = true;
+        clearTimeout(pause);
+        pause = setTimeout(save, TYPING_PAUSE_MS);
+      });
     });
-    window.addEventListener("pagehide", function () { if (typed) { save(); } });
+    // Typed and left within the pause: a beacon, as a last try (the browser may still drop it). The form
+    // carries its CSRF token, so the beacon needs no header.
+    function saveAsThePageGoes() {
+      if (!typed) { return; }
+      typed = false;
+      navigator.sendBeacon(form.action, new FormData(form));
+    }
+    window.addEventListener("pagehide", saveAsThePageGoes);
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden") { saveAsThePageGoes(); }
+    });
   });
 
   /* Keys. */
