@@ -42,7 +42,9 @@ class QuarantinedMail:
     detail: MailReason | None = None  # the same as a code, for the reader's language (None: stored before)
 
     def reason_in(self, t: NullTranslations) -> str:
-        return mail_reason_text(self.detail, t) if self.detail else self.reason
+        """For a page: in the catalog's language when coded, starting with a capital letter."""
+        text = mail_reason_text(self.detail, t) if self.detail else self.reason
+        return text[:1].upper() + text[1:]
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from email.message import EmailMessage
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from chatcore.mail_reasons import MailCode, MailReason, mail_reason
 from chatcore.models import OutboxMail, OutboxStatus, SpoolItem, SpoolStatus
 
 
@@ -31,13 +32,17 @@ def mail(sender: str, to: str, subject: str, text: str, html: str | None = None)
     return message.as_bytes()
 
 
-def hold(session: Session, raw: bytes, reason: str, at: datetime) -> int:
+def hold(session: Session, raw: bytes, reason: str | MailReason, at: datetime, step: str = "route") -> int:
+    """A quarantined mail; a `MailReason` is stored as the pipeline stores it, a str as a row from before
+    reason codes."""
+    coded = reason if isinstance(reason, MailReason) else None
     row = SpoolItem(
         source_key=f"seed:{hashlib.sha256(raw).hexdigest()}",
         raw=raw,
         sha256=hashlib.sha256(raw).hexdigest(),
         status=SpoolStatus.QUARANTINED,
-        reason=reason,
+        reason=f"{step}: {coded.english}" if coded else str(reason),
+        reason_detail=coded.to_json() if coded else None,
         received_at=at,
         processed_at=at,
     )
@@ -79,8 +84,9 @@ def seed_mail(engine: Engine, now: datetime) -> SeededMail:
                     "Re: Заказ 1042",
                     "Отправлю завтра.",
                 ),
-                "sent to pavel@example.com's reply address from pavel@home.example, "
-                "which is not that operator's address",
+                mail_reason(
+                    MailCode.NOT_OPERATORS_ADDRESS, operator="pavel@example.com", sender="pavel@home.example"
+                ),
                 now - timedelta(hours=2),
             ),
             hold(
@@ -93,8 +99,7 @@ def seed_mail(engine: Engine, now: datetime) -> SeededMail:
                     "<h2>Offers of the week</h2><p>Up to <b>30%</b> off garden tools."
                     '<script>alert("x")</script><img src="https://tracker.example/p.gif" alt=""></p>',
                 ),
-                "route: the reply address support+x7kq2mfzq4dtrw3aa@example.com carries a token that "
-                "does not verify (altered, or signed with a key that is no longer accepted)",
+                mail_reason(MailCode.TOKEN_UNVERIFIED, address="support+x7kq2mfzq4dtrw3aa@example.com"),
                 now - timedelta(minutes=30),
             ),
         ]

@@ -226,12 +226,17 @@ def test_a_reason_reads_in_the_admins_language_and_one_stored_before_codes_as_it
         empty = hold(
             session, mail("x@example.org", "support@example.com", "", ""), "store: empty", context.clock.now()
         )
+        old = "route: the token names conversation 9, which does not exist"
+        hold(session, mail("y@example.org", "support@example.com", "Old", "Old"), old, context.clock.now())
         session.commit()
     client.post(f"/api/v1/admin/quarantine/{empty}/retry", headers={"X-CSRF-Token": csrf})  # now with a code
 
     page = client.get("/settings/mail").text
     assert "В письме нет ни текста, ни темы, ни вложений: показывать нечего." in page
-    assert "which is not that operator&#39;s address" in page, "a row from before codes keeps its sentence"
+    assert "пришло от pavel@home.example, а это не адрес этого оператора" in page
+    assert "Токен в адресе для ответов support+x7kq2mfzq4dtrw3aa@example.com не проходит проверку" in page
+    assert old in page, "a row from before codes keeps its sentence"
     assert "показывать нечего" in client.get(f"/settings/mail/quarantine/{empty}").text
     items = client.get("/api/v1/admin/quarantine").json()["items"]
-    assert {item["reason_code"] for item in items} == {"nothing_to_show", None}
+    codes = {item["reason_code"] for item in items}
+    assert codes == {"nothing_to_show", "not_operators_address", "token_unverified", None}
