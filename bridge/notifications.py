@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlmodel import Session, col, select
@@ -241,19 +242,26 @@ def notify_visitor(session: Session, context: Context, job: Job) -> None:
 
 
 def tell_operator_of_refusal(
-    session: Session, context: Context, operator_id: int, conversation_id: int, reason: str | MailReason
+    session: Session,
+    context: Context,
+    operator_id: int,
+    conversation_id: int,
+    reason: str | MailReason | Sequence[MailReason],
 ) -> None:
     """A mail to an operator's reply address was refused: the operator hears why, nothing else does.
-    A `MailReason` is put into the operator's language; a str (a refused email command) is sent as is."""
+    Reasons are put into the operator's language; a str (a desk rule a command broke) is sent as is."""
     operator = session.get(Operator, operator_id)
     conversation = session.get(Conversation, conversation_id)
     if operator is None or conversation is None or not operator.active:
         return
     language = language_or_default(operator.language, context.settings.site.language)
-    if isinstance(reason, MailReason):
-        why, hint = mail_reason_text(reason, context.catalogs.get(language)), refusal_hint(reason.code)
-    else:  # email commands refused; those that need DKIM say so
-        why, hint = reason, "dkim" if "DKIM" in reason else "command"
+    if isinstance(reason, str):
+        why, hint = reason, "command"
+    else:
+        reasons = [reason] if isinstance(reason, MailReason) else list(reason)
+        catalog = context.catalogs.get(language)
+        why = _joined([mail_reason_text(each, catalog) for each in reasons])
+        hint = refusal_hint(reasons[-1].code)  # the DKIM refusal of commands comes last
     send_templated(
         session,
         context,
@@ -267,6 +275,12 @@ def tell_operator_of_refusal(
         kind="operator_refused",
         auto_submitted="auto-generated",
     )
+
+
+def _joined(sentences: list[str]) -> str:
+    """Sentences joined by "; ", each after the first starting lower-case (an acronym stays as it is)."""
+    rest = [text[:1].lower() + text[1:] if text[1:2].islower() else text for text in sentences[1:]]
+    return "; ".join(sentences[:1] + rest)
 
 
 def _last_messages(session: Session, conversation: Conversation, count: int) -> list[Message]:

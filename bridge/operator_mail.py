@@ -6,7 +6,7 @@ by email and nothing reaches the visitor.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from sqlmodel import Session, select
@@ -15,6 +15,7 @@ from bridge import notifications
 from bridge.context import Context
 from chatcore import events as ev
 from chatcore.errors import DomainError
+from chatcore.mail_reasons import MailCode, MailReason, mail_reason
 from chatcore.models import Conversation, Operator
 from chatcore.reply_commands import Command, parse_commands
 from chatcore.services import Desk, NewMessage
@@ -30,7 +31,7 @@ def apply_operator_reply(
     new: NewMessage,
     *,
     tell: bool = True,
-    commands_refused: Callable[[], str | None] | None = None,
+    commands_refused: Callable[[], MailReason | None] | None = None,
 ) -> list[ev.Event] | None:
     """The events of the commands and the posted text; None when refused (and with `tell`, the operator
     is told why). `commands_refused` says why commands may not run from this mail, if they may not."""
@@ -39,7 +40,7 @@ def apply_operator_reply(
     problems = [*parsed.problems, *([refusal] if refusal else [])]
     if problems:
         if tell:
-            _refuse(session, context, operator, conversation, "; ".join(problems))
+            _refuse(session, context, operator, conversation, problems)
         return None
     savepoint = session.begin_nested()
     try:
@@ -51,20 +52,29 @@ def apply_operator_reply(
             post = desk.post_note if parsed.is_note else desk.post_operator_message
             events += post(conversation, operator, text_only)
         savepoint.commit()
-    except DomainError as refusal:
+    except (DomainError, CommandRefused) as refusal:
         savepoint.rollback()
         if tell:
-            _refuse(session, context, operator, conversation, str(refusal))
+            why = [refusal.reason] if isinstance(refusal, CommandRefused) else str(refusal)
+            _refuse(session, context, operator, conversation, why)
         return None
     return events
 
 
-def dkim_for_commands(context: Context, raw: bytes, sender: str) -> Callable[[], str | None]:
+class CommandRefused(Exception):
+    """A command that cannot run, with why as a reason code."""
+
+    def __init__(self, reason: MailReason) -> None:
+        super().__init__(reason.english)
+        self.reason = reason
+
+
+def dkim_for_commands(context: Context, raw: bytes, sender: str) -> Callable[[], MailReason | None]:
     """Commands change a conversation for everyone, so a forged From must not run them: when the
     sender's domain publishes DKIM keys, commands need a signature that verifies for that domain.
     (With `require_dkim_for_operators` every operator reply was checked at routing already.)"""
 
-    def refusal() -> str | None:
+    def refusal() -> MailReason | None:
         if context.settings.mail.require_dkim_for_operators:
             return None
         domain = sender.rpartition("@")[2].lower()
@@ -73,10 +83,8 @@ def dkim_for_commands(context: Context, raw: bytes, sender: str) -> Callable[[],
         verdict = check_dkim(raw, domain, context.dkim_dns)
         if verdict.passed:
             return None
-        return (
-            f"email commands need a DKIM signature that verifies, as {domain} publishes DKIM keys: "
-            f"{verdict.reason}"
-        )
+        detail = verdict.detail.to_json() if verdict.detail else None
+        return mail_reason(MailCode.COMMANDS_NEED_DKIM, domain=domain, reason=detail)
 
     return refusal
 
@@ -107,11 +115,15 @@ def _assignee(session: Session, operator: Operator, argument: str) -> Operator:
         return operator
     found = session.exec(select(Operator).where(Operator.email == argument.strip().lower())).first()
     if found is None or not found.active:
-        raise DomainError(f"#assign {argument}: there is no active operator with that address")
+        raise CommandRefused(mail_reason(MailCode.NO_SUCH_OPERATOR, argument=argument))
     return found
 
 
 def _refuse(
-    session: Session, context: Context, operator: Operator, conversation: Conversation, why: str
+    session: Session,
+    context: Context,
+    operator: Operator,
+    conversation: Conversation,
+    why: str | Sequence[MailReason],
 ) -> None:
     notifications.tell_operator_of_refusal(session, context, operator.id or 0, conversation.id or 0, why)

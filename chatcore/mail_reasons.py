@@ -1,4 +1,5 @@
-"""Why incoming mail was set aside: a code with arguments, stored as JSON beside the English sentence.
+"""Why incoming mail was set aside or an operator's reply refused: a code with arguments, stored as JSON
+beside the English sentence.
 
 The sentence (`SpoolItem.reason`) is for logs and the command line; the code (`SpoolItem.reason_detail`,
 `{"code": "too_many_parts", "args": {"limit": 500}}`) is put into words when shown, in the reader's
@@ -37,6 +38,13 @@ class MailCode(StrEnum):
     UNEXPECTED = "unexpected"  # error
     TEMPORARY = "temporary"  # error: the database or the disk was away for now
     STILL_FAILING = "still_failing"  # reason (a stored reason), hours
+    # email commands in an operator's reply (chatcore.reply_commands, bridge.operator_mail)
+    UNKNOWN_COMMAND = "unknown_command"  # command, commands ("#assign, #close, …")
+    COMMAND_NEEDS_TAG = "command_needs_tag"  # command
+    COMMAND_NEEDS_ASSIGNEE = "command_needs_assignee"  # command
+    COMMAND_TAKES_NOTHING = "command_takes_nothing"  # command, argument
+    NO_SUCH_OPERATOR = "no_such_operator"  # argument
+    COMMANDS_NEED_DKIM = "commands_need_dkim"  # domain, reason (a stored reason)
 
 
 @dataclass(frozen=True)
@@ -67,18 +75,20 @@ def mail_reason(code: MailCode, **args: object) -> MailReason:
 
 
 def refusal_hint(code: MailCode) -> str:
-    """What an operator whose reply was refused should do next: "expired", "dkim" or "address"."""
+    """What an operator whose reply was refused should do next: "expired", "dkim", "command" or "address"."""
     if code in (MailCode.ADDRESS_EXPIRED, MailCode.ADDRESS_PREDATES_EXPIRY):
         return "expired"
-    if code.value.startswith("dkim_"):
+    if code.value.startswith("dkim_") or code is MailCode.COMMANDS_NEED_DKIM:
         return "dkim"
+    if code in _COMMAND_CODES:
+        return "command"
     return "address"
 
 
 def mail_reason_text(reason: MailReason, t: NullTranslations) -> str:
     """One sentence for people, in the catalog's language (English for `NullTranslations`)."""
     args = {name: _shown(value) for name, value in reason.args.items()}
-    if reason.code is MailCode.STILL_FAILING:
+    if reason.code in (MailCode.STILL_FAILING, MailCode.COMMANDS_NEED_DKIM):
         inner = MailReason.from_json(reason.args.get("reason"))
         args["reason"] = mail_reason_text(inner, t) if inner else _shown(reason.args.get("reason"))
     if reason.code is MailCode.NOT_OPERATORS_ADDRESS and not args.get("sender"):
@@ -125,7 +135,24 @@ _SENTENCES: dict[MailCode, str] = {
     MailCode.UNEXPECTED: _("unexpected %(error)s"),
     MailCode.TEMPORARY: _("a failure that may pass: %(error)s"),
     MailCode.STILL_FAILING: _("%(reason)s (still failing after %(hours)s h)"),
+    MailCode.UNKNOWN_COMMAND: _("#%(command)s is not a command; the commands are %(commands)s"),
+    MailCode.COMMAND_NEEDS_TAG: _("#%(command)s needs a tag name"),
+    MailCode.COMMAND_NEEDS_ASSIGNEE: _('#%(command)s needs "me" or an operator\'s email'),
+    MailCode.COMMAND_TAKES_NOTHING: _("#%(command)s takes nothing after it, got '%(argument)s'"),
+    MailCode.NO_SUCH_OPERATOR: _("#assign %(argument)s: there is no active operator with that address"),
+    MailCode.COMMANDS_NEED_DKIM: _(
+        "email commands need a DKIM signature that verifies, as %(domain)s publishes DKIM keys: %(reason)s"
+    ),
 }
+_COMMAND_CODES = frozenset(
+    {
+        MailCode.UNKNOWN_COMMAND,
+        MailCode.COMMAND_NEEDS_TAG,
+        MailCode.COMMAND_NEEDS_ASSIGNEE,
+        MailCode.COMMAND_TAKES_NOTHING,
+        MailCode.NO_SUCH_OPERATOR,
+    }
+)
 
 
 def _template(code: MailCode, t: NullTranslations, days: int) -> str:

@@ -8,7 +8,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-NEEDS_ARGUMENT = {"tag": "a tag name", "untag": "a tag name", "assign": '"me" or an operator\'s email'}
+from chatcore.mail_reasons import MailCode, MailReason, mail_reason
+
+NEEDS_ARGUMENT = {
+    "tag": MailCode.COMMAND_NEEDS_TAG,
+    "untag": MailCode.COMMAND_NEEDS_TAG,
+    "assign": MailCode.COMMAND_NEEDS_ASSIGNEE,
+}
 NO_ARGUMENT = frozenset({"note", "close", "reopen"})
 KNOWN = tuple(sorted(NO_ARGUMENT | NEEDS_ARGUMENT.keys()))
 _LINE = re.compile(r"^#(?P<name>[A-Za-z_]+)(?:\s+(?P<argument>\S.*?))?\s*$")
@@ -24,7 +30,7 @@ class Command:
 class CommandReply:
     commands: tuple[Command, ...]
     text: str  # what follows the commands
-    problems: tuple[str, ...]  # one sentence per command that cannot be understood
+    problems: tuple[MailReason, ...]  # one per command that cannot be understood
 
     @property
     def is_note(self) -> bool:
@@ -34,7 +40,7 @@ class CommandReply:
 def parse_commands(text: str) -> CommandReply:
     lines = text.strip().splitlines()
     commands: list[Command] = []
-    problems: list[str] = []
+    problems: list[MailReason] = []
     index = 0
     while index < len(lines) and (match := _LINE.match(lines[index].strip())):
         name, argument = match["name"].lower(), (match["argument"] or "").strip()
@@ -48,11 +54,12 @@ def parse_commands(text: str) -> CommandReply:
     return CommandReply(tuple(commands), body, tuple(problems))
 
 
-def _problem(name: str, argument: str) -> str | None:
+def _problem(name: str, argument: str) -> MailReason | None:
     if name not in KNOWN:
-        return f"#{name} is not a command; the commands are " + ", ".join(f"#{k}" for k in KNOWN)
+        known = ", ".join(f"#{k}" for k in KNOWN)
+        return mail_reason(MailCode.UNKNOWN_COMMAND, command=name, commands=known)
     if name in NEEDS_ARGUMENT and not argument:
-        return f"#{name} needs {NEEDS_ARGUMENT[name]}"
+        return mail_reason(NEEDS_ARGUMENT[name], command=name)
     if name in NO_ARGUMENT and argument:
-        return f"#{name} takes nothing after it, got {argument!r}"
+        return mail_reason(MailCode.COMMAND_TAKES_NOTHING, command=name, argument=argument)
     return None

@@ -25,6 +25,15 @@ ARGS: dict[MailCode, dict[str, object]] = {
     MailCode.DKIM_INVALID: {"domain": "example.com", "error": "d=evil.test verifies"},
     MailCode.UNEXPECTED: {"error": "RuntimeError: bug"},
     MailCode.TEMPORARY: {"error": "OperationalError: database is locked"},
+    MailCode.UNKNOWN_COMMAND: {"command": "frobnicate", "commands": "#assign, #close"},
+    MailCode.COMMAND_NEEDS_TAG: {"command": "tag"},
+    MailCode.COMMAND_NEEDS_ASSIGNEE: {"command": "assign"},
+    MailCode.COMMAND_TAKES_NOTHING: {"command": "close", "argument": "now please"},
+    MailCode.NO_SUCH_OPERATOR: {"argument": "nobody@example.com"},
+    MailCode.COMMANDS_NEED_DKIM: {
+        "domain": "example.com",
+        "reason": mail_reason(MailCode.DKIM_MISSING, domain="example.com").to_json(),
+    },
     MailCode.STILL_FAILING: {
         "reason": mail_reason(MailCode.DKIM_MISSING, domain="a.example").to_json(),
         "hours": "24",
@@ -87,3 +96,5 @@ def test_the_refusal_email_hints_at_what_to_do_next() -> None:
     assert refusal_hint(MailCode.ADDRESS_PREDATES_EXPIRY) == "expired"
     assert refusal_hint(MailCode.DKIM_MISSING) == "dkim"
     assert refusal_hint(MailCode.NOT_OPERATORS_ADDRESS) == "address"
+    assert refusal_hint(MailCode.UNKNOWN_COMMAND) == "command"
+    assert refusal_hint(MailCode.COMMANDS_NEED_DKIM) == "dkim"

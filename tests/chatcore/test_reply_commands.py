@@ -46,7 +46,7 @@ def test_commands_are_read_from_the_leading_lines(
 def test_a_command_that_cannot_be_understood_is_a_problem(text: str, problem: str) -> None:
     parsed = parse_commands(text)
     assert len(parsed.problems) == 1
-    assert parsed.problems[0].startswith(problem)
+    assert parsed.problems[0].english.startswith(problem)
 
 
 def test_note_flag() -> None:
