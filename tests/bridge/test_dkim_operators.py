@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from bridge.app import build_context
 from bridge.context import Context
 from bridge.delivery import deliver_due
-from chatcore.models import Operator, OutboxMail
+from chatcore.models import OutboxMail
 from chatcore.services import Desk
 from outbound.dkim import DkimSigner
 from outbound.transport import MaildirTransport
@@ -24,7 +24,8 @@ from tests.bridge.pipeline_scene import deliver, mail, messages, operator_addres
 from tests.conftest import make_settings
 from tests.support.clock import ManualClock
 from tests.support.dkim_keys import DkimKey, DnsStub, dns_serving, make_key
-from tests.support.factories import add_contact, add_operator
+from tests.support.factories import add_contact, add_operator, change_operator
+from tests.support.mail import text_of_raw
 
 
 @dataclass(frozen=True)
@@ -138,18 +139,11 @@ def test_an_unsigned_operator_reply_is_quarantined_and_the_operator_told(strict:
 
 def test_a_russian_operator_hears_the_refusal_in_russian(strict: Context) -> None:
     scene = add_scene(strict)
-    with Session(strict.engine) as session:
-        olga = session.get(Operator, scene.operator_id)
-        assert olga is not None
-        olga.language = "ru"
-        session.add(olga)
-        session.commit()
+    change_operator(strict.engine, scene.operator_id, language="ru")
     deliver(strict, reply(strict, scene), "k1")
 
     [refusal] = refusals(strict)
-    body = message_from_bytes(refusal.raw, policy=policy.default).get_body(("plain",))
-    assert body is not None
-    text = body.get_content()
+    text = text_of_raw(refusal.raw)
     assert "У письма нет подписи DKIM для example.com." in text
     assert "должен ставить на письма подпись DKIM" in text, "the hint for a DKIM refusal"
     assert "DKIM signature missing" in spool(strict, "k1").reason, "the stored sentence stays English"

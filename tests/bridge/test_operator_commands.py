@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from email import message_from_bytes, policy
-
 from sqlmodel import Session, select
 
 from bridge.context import Context
-from chatcore.models import Conversation, Job, Operator, OutboxMail
+from chatcore.models import Conversation, Job, OutboxMail
 from chatcore.services import Desk
 from tests.bridge.pipeline_scene import Scene, deliver, mail, messages, operator_address, scene, spool
-from tests.support.factories import add_operator
+from tests.support.factories import add_operator, change_operator
+from tests.support.mail import text_of_raw
 
 __all__ = ["scene"]  # the fixture, imported for these tests
 
@@ -103,17 +102,10 @@ def test_refused_command_rolls_back_the_ones_before_it(context: Context, scene: 
 def test_a_russian_operator_is_told_in_russian_what_was_wrong_with_the_commands(
     context: Context, scene: Scene
 ) -> None:
-    with Session(context.engine) as session:
-        olga = session.get(Operator, scene.operator_id)
-        assert olga is not None
-        olga.language = "ru"
-        session.add(olga)
-        session.commit()
+    change_operator(context.engine, scene.operator_id, language="ru")
     from_olga(context, scene, "#close now\n#frobnicate\nПока", "k1")
 
     [notice] = notices_to_olga(context)
-    body = message_from_bytes(notice.raw, policy=policy.default).get_body(("plain",))
-    assert body is not None
-    text = body.get_content()
+    text = text_of_raw(notice.raw)
     assert "После #close ничего не пишется, а здесь «now»; команды #frobnicate нет" in text
     assert "Исправьте команду" in text, "the hint for a command"

@@ -61,6 +61,13 @@ def recipient(mail: EmailMessage) -> str:
     return str(mail["To"].addresses[0].addr_spec)
 
 
+def text_of_raw(raw: bytes) -> str:
+    """The text part of raw mail bytes, decoded (an outbox row as it will be sent)."""
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert isinstance(parsed, EmailMessage)
+    return text_of(parsed)
+
+
 def text_of(mail: EmailMessage) -> str:
     part = mail.get_body(preferencelist=("plain",))
     assert part is not None
