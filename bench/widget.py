@@ -28,6 +28,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from http.cookiejar import DefaultCookiePolicy
 from pathlib import Path
 
 import httpx
@@ -185,7 +186,10 @@ async def run_visitors(base: str, args: argparse.Namespace) -> tuple[Timings, fl
     limits = httpx.Limits(
         max_connections=args.visitors + args.concurrency + 10, max_keepalive_connections=args.concurrency
     )
+    # No cookie jar: the widget on another origin sends no cookies (its fetches carry no credentials) and
+    # names the visitor in the body. A shared jar would make every simulated visitor the same one.
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
+        client.cookies.jar.set_policy(DefaultCookiePolicy(allowed_domains=[]))  # keeps no cookie
         gate = asyncio.Semaphore(args.concurrency)
 
         async def visitor(n: int) -> None:
