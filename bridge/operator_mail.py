@@ -15,7 +15,7 @@ from bridge import notifications
 from bridge.context import Context
 from chatcore import events as ev
 from chatcore.errors import DomainError
-from chatcore.mail_reasons import MailCode, MailReason, mail_reason
+from chatcore.mail_reasons import MailCode, MailReason, ReasonedError, mail_reason
 from chatcore.models import Conversation, Operator
 from chatcore.reply_commands import Command, parse_commands
 from chatcore.services import Desk, NewMessage
@@ -55,18 +55,14 @@ def apply_operator_reply(
     except (DomainError, CommandRefused) as refusal:
         savepoint.rollback()
         if tell:
-            why = [refusal.reason] if isinstance(refusal, CommandRefused) else str(refusal)
+            why = [refusal.detail] if isinstance(refusal, CommandRefused) else str(refusal)
             _refuse(session, context, operator, conversation, why)
         return None
     return events
 
 
-class CommandRefused(Exception):
+class CommandRefused(ReasonedError):
     """A command that cannot run, with why as a reason code."""
-
-    def __init__(self, reason: MailReason) -> None:
-        super().__init__(reason.english)
-        self.reason = reason
 
 
 def dkim_for_commands(context: Context, raw: bytes, sender: str) -> Callable[[], MailReason | None]:

@@ -117,7 +117,7 @@ def _process(context: Context, pick: Callable[[Session], list[SpoolItem]]) -> li
             for spool_id in taken:
                 process_one(context, spool_id)
         elif taken and is_temporary(exc):
-            _defer_alone(context, taken[0], Why(mail_reason(MailCode.TEMPORARY, error=_error(exc))))
+            _defer_alone(context, taken[0], _temporary(exc))
         elif taken:
             quarantine(context, taken[0], _unexpected(exc))
     return taken
@@ -138,7 +138,7 @@ def _process_row(session: Session, context: Context, row: SpoolItem) -> None:
         session.expire_all()
         if is_temporary(exc):
             log.warning("spool item %s failed for now: %s", spool_id, exc)
-            _defer_row(session, context, row, Why(mail_reason(MailCode.TEMPORARY, error=_error(exc))))
+            _defer_row(session, context, row, _temporary(exc))
         else:  # a poison mail is set aside; the worker goes on
             log.exception("spool item %s failed", spool_id)
             _quarantine_row(session, context, row, _unexpected(exc))
@@ -192,6 +192,10 @@ class Why:
 
 def _error(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"[:1000]
+
+
+def _temporary(exc: Exception) -> Why:
+    return Why(mail_reason(MailCode.TEMPORARY, error=_error(exc)))
 
 
 def _unexpected(exc: Exception) -> Why:

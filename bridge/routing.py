@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from bridge.thread_join import serialize_sender, thread_ids
 from bridge.tokens import Party, Token, TokenCodec
 from chatcore.identity import is_verified
-from chatcore.mail_reasons import MailCode, MailReason, mail_reason
+from chatcore.mail_reasons import MailCode, MailReason, ReasonedError, mail_reason
 from chatcore.merge import resolve
 from chatcore.models import Contact, Conversation, MessageId, Operator, ThreadReference
 from inbound.dkim_check import DkimVerdict, DnsFunc, check_dkim
@@ -28,26 +28,19 @@ class RouteKind(StrEnum):
     BOUNCE = "bounce"
 
 
-class Rejected(Exception):
+class Rejected(ReasonedError):
     """The mail must not be posted; it is quarantined with this reason."""
 
     def __init__(
         self, detail: MailReason, notify_operator_id: int | None = None, conversation_id: int | None = None
     ) -> None:
-        super().__init__(detail.english)
-        self.detail = detail
-        self.reason = detail.english
+        super().__init__(detail)
         self.notify_operator_id = notify_operator_id
         self.conversation_id = conversation_id
 
 
-class TryLater(Exception):
+class TryLater(ReasonedError):
     """The mail cannot be placed now for a reason that may pass (a DNS timeout); it is tried again."""
-
-    def __init__(self, detail: MailReason) -> None:
-        super().__init__(detail.english)
-        self.detail = detail
-        self.reason = detail.english
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,15 @@ class MailReason:
         return mail_reason_text(self, NullTranslations())
 
 
+class ReasonedError(Exception):
+    """An error that says why as a code (`detail`) and as its English sentence (`reason`, the message)."""
+
+    def __init__(self, detail: MailReason) -> None:
+        super().__init__(detail.english)
+        self.detail = detail
+        self.reason = detail.english
+
+
 def mail_reason(code: MailCode, **args: object) -> MailReason:
     return MailReason(code, MappingProxyType(args))
 

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from email.message import Message
 
-from chatcore.mail_reasons import MailCode, MailReason, mail_reason
+from chatcore.mail_reasons import MailCode, ReasonedError, mail_reason
 from inbound.mime_parts import children
 
 
@@ -19,13 +19,8 @@ class ParseLimits:
     max_headers: int = 1000
 
 
-class MailRejected(Exception):
+class MailRejected(ReasonedError):
     """The mail cannot be accepted; `detail` says why as a code, `reason` as an English sentence."""
-
-    def __init__(self, detail: MailReason) -> None:
-        super().__init__(detail.english)
-        self.detail = detail
-        self.reason = detail.english
 
 
 _STRUCTURE_LINE = re.compile(rb"^(?:content-type:[^\n]*(?:\n[ \t][^\n]*)*|--[^\n]*)", re.I | re.M)
